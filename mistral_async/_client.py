@@ -1,0 +1,233 @@
+"""``AsyncMistral``: configuration, lazily created resources, ``with_options``, closing."""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import os
+from collections.abc import Awaitable, Callable, Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
+
+from ._errors import InvalidParameterError
+from ._session import ClientConfig, SessionCore, env_server_url
+from ._types import DEFAULT_TIMEOUT, NOT_GIVEN, NotGiven, Timeout
+
+if TYPE_CHECKING:
+    import aiohttp
+
+    from .resources.chat import AsyncChat
+    from .resources.embeddings import AsyncEmbeddings
+    from .resources.fim import AsyncFim
+    from .resources.models import AsyncModels
+
+__all__ = ["SERVERS", "AsyncMistral"]
+
+R = TypeVar("R")
+
+SERVERS: dict[str, str] = {
+    "global": "https://api.mistral.ai",
+    "eu": "https://api.eu.mistral.ai",
+    "us": "https://api.us.mistral.ai",
+}
+"""The API's servers by name, for ``server=``."""
+
+
+class ResourceSlot(Generic[R]):
+    """A resource attribute, imported and built on first access (keeps imports cheap)."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def load(self) -> type[R]:
+        """The resource class (importing its module now)."""
+        module, _, cls = self.target.partition(":")
+        resource: type[R] = getattr(importlib.import_module(module, __package__), cls)
+        return resource
+
+    @overload
+    def __get__(self, obj: None, owner: type) -> ResourceSlot[R]: ...
+    @overload
+    def __get__(self, obj: object, owner: type) -> R: ...
+    def __get__(self, obj: object | None, owner: type) -> ResourceSlot[R] | R:
+        if obj is None:
+            return self
+        resource = self.load()(obj)  # type: ignore[call-arg]
+        obj.__dict__[self.name] = resource  # later reads skip the descriptor
+        return resource
+
+
+class AsyncMistral:
+    """The asynchronous Mistral client.
+
+    ::
+
+        async with AsyncMistral() as client:      # the key from MISTRAL_API_KEY
+            r = await client.chat.complete(model="mistral-small-latest",
+                                           messages=[{"role": "user", "content": "Hi"}])
+
+    Args:
+        api_key: The API key, or a function (plain or async) returning it, called per
+            request. Defaults to the ``MISTRAL_API_KEY`` environment variable.
+        server: ``"global"`` (the default), ``"eu"`` or ``"us"``.
+        server_url: The API's base URL, overriding ``server``; defaults to the
+            ``MISTRAL_SERVER_URL`` environment variable, then the ``server``'s URL.
+        timeout: Seconds for the whole request, or a :class:`Timeout`
+            (connect / read / total / pool). Default: 600 s total, 10 s to connect.
+        max_retries: Retries of a failed request when retrying is safe (default 2).
+        default_headers: Headers sent with every request.
+        stream_timeout: Seconds allowed between two stream events, the first included
+            (default 60; ``None`` for no limit).
+        trust_env: Read proxy settings (``HTTPS_PROXY`` ...) and ``.netrc`` from the environment.
+        ssl: ``True`` to verify certificates (default), ``False`` not to, or an
+            ``ssl.SSLContext``.
+        proxy: A proxy URL for every request.
+        connection_limit: The most connections open at once (0: no limit).
+        http_session: Your own ``aiohttp.ClientSession``; the client then neither creates
+            nor closes a session (``trust_env``, ``ssl``, ``proxy`` and
+            ``connection_limit`` are that session's business).
+    """
+
+    chat: ResourceSlot[AsyncChat] = ResourceSlot(".resources.chat:AsyncChat")
+    fim: ResourceSlot[AsyncFim] = ResourceSlot(".resources.fim:AsyncFim")
+    embeddings: ResourceSlot[AsyncEmbeddings] = ResourceSlot(
+        ".resources.embeddings:AsyncEmbeddings"
+    )
+    models: ResourceSlot[AsyncModels] = ResourceSlot(".resources.models:AsyncModels")
+
+    _config: ClientConfig
+    _core: SessionCore
+    _raw: bool
+
+    def __init__(
+        self,
+        api_key: str | Callable[[], str] | Callable[[], Awaitable[str]] | None = None,
+        *,
+        server: Literal["global", "eu", "us"] | None = None,
+        server_url: str | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int = 2,
+        default_headers: Mapping[str, str] | None = None,
+        stream_timeout: float | None = 60.0,
+        trust_env: bool = False,
+        ssl: Any = True,
+        proxy: str | None = None,
+        connection_limit: int = 100,
+        http_session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        if api_key is None:
+            api_key = os.environ.get("MISTRAL_API_KEY")
+            if not api_key:
+                raise InvalidParameterError(
+                    "api_key",
+                    "no API key: pass api_key= or set the MISTRAL_API_KEY environment variable",
+                )
+        if server_url is None:
+            if server is not None:
+                if server not in SERVERS:
+                    raise InvalidParameterError(
+                        "server", f"must be one of {', '.join(SERVERS)}; got {server!r}"
+                    )
+                server_url = SERVERS[server]
+            else:
+                server_url = env_server_url() or SERVERS["global"]
+        elif server is not None:
+            raise InvalidParameterError("server", "give server or server_url, not both")
+        self._config = ClientConfig(
+            base_url=server_url,
+            api_key=api_key,
+            timeout=DEFAULT_TIMEOUT if isinstance(timeout, NotGiven) else Timeout.coerce(timeout),
+            max_retries=max_retries,
+            stream_timeout=stream_timeout,
+            default_headers=default_headers or {},
+        )
+        self._core = SessionCore(
+            http_session=http_session,
+            connection_limit=connection_limit,
+            trust_env=trust_env,
+            ssl=ssl,
+            proxy=proxy,
+        )
+        self._raw = False
+
+    @property
+    def base_url(self) -> str:
+        """The API's base URL."""
+        return self._config.base_url
+
+    @property
+    def max_retries(self) -> int:
+        """Retries of a failed request when retrying is safe."""
+        return self._config.max_retries
+
+    @property
+    def timeout(self) -> Timeout:
+        """The default time limits."""
+        return self._config.timeout
+
+    def with_options(
+        self,
+        *,
+        api_key: str | Callable[[], str] | Callable[[], Awaitable[str]] | None = None,
+        server_url: str | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        stream_timeout: float | None | NotGiven = NOT_GIVEN,
+    ) -> AsyncMistral:
+        """A copy of this client with other defaults, sharing its connection pool.
+
+        ``default_headers`` are added to this client's. Closing either closes the pool.
+        """
+        config = self._config
+        clone = copy.copy(self)
+        clone.__dict__ = {k: v for k, v in self.__dict__.items() if k.startswith("_")}
+        clone._config = ClientConfig(
+            base_url=config.base_url if server_url is None else server_url,
+            api_key=config.api_key if api_key is None else api_key,
+            timeout=config.timeout if isinstance(timeout, NotGiven) else Timeout.coerce(timeout),
+            max_retries=config.max_retries if max_retries is None else max_retries,
+            stream_timeout=(
+                config.stream_timeout if isinstance(stream_timeout, NotGiven) else stream_timeout
+            ),
+            default_headers={**config.default_headers, **(default_headers or {})},
+        )
+        return clone
+
+    @property
+    def with_raw_response(self) -> AsyncMistral:
+        """The same client, whose methods return a :class:`RawResponse` (status, headers,
+        request id, rate limits; ``.parse()`` gives the usual result).
+
+        ::
+
+            raw = await client.with_raw_response.chat.complete(...)
+            print(raw.headers["x-request-id"], raw.rate_limit)
+            completion = raw.parse()
+        """
+        clone = copy.copy(self)
+        clone.__dict__ = {k: v for k, v in self.__dict__.items() if k.startswith("_")}
+        clone._raw = True
+        return clone
+
+    async def aclose(self) -> None:
+        """Close the connections (unless you passed your own ``http_session``)."""
+        await self._core.aclose()
+
+    async def __aenter__(self) -> AsyncMistral:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} base_url={self._config.base_url!r}>"

@@ -1,0 +1,250 @@
+"""The one cattrs converter of mistral_async, and the :class:`Model` base of every attrs type.
+
+Hooks are generated once per class and cached by cattrs. Responses keep fields this
+version does not know (reachable as attributes and in :meth:`Model.to_dict`), and
+enum-like fields are plain strings, so values the API adds later never break parsing.
+When unstructuring for a request, a field left at ``NOT_GIVEN`` is not sent, and an
+optional field at its ``None`` default is not sent either.
+"""
+
+from __future__ import annotations
+
+
+from collections.abc import Callable, Mapping, Sequence
+import types
+import typing
+from typing import Any, Literal, TypeVar
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_unstructure_fn, override
+
+from ._types import NOT_GIVEN, NotGiven
+
+__all__ = ["Model", "converter", "structure", "unstructure"]
+
+T = TypeVar("T")
+
+
+@attrs.define(slots=True)
+class Model:
+    """Base of every request and response type: attrs classes with the wire's field names.
+
+    Fields the SDK does not know are kept: ``obj.some_new_field`` reads them and
+    :attr:`extra_fields` lists them.
+    """
+
+    _extra: dict[str, Any] | None = attrs.field(
+        default=None, init=False, repr=False, eq=False, kw_only=True
+    )
+
+    def __getattr__(self, name: str) -> Any:
+        if not name.startswith("_"):
+            extra = self._extra
+            if extra is not None and name in extra:
+                return extra[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    @property
+    def extra_fields(self) -> dict[str, Any]:
+        """Fields received from the API that this version of the SDK does not know."""
+        return self._extra or {}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The object as the JSON-ready dict the API uses (unknown fields included)."""
+        result: dict[str, Any] = converter.unstructure(self)
+        return result
+
+
+converter = cattrs.Converter(detailed_validation=False)
+
+
+def _identity(value: Any, _: Any = None) -> Any:
+    return value
+
+
+# JSON scalars come out of the decoder with the right type; coercing them (cattrs'
+# default for ``str`` is ``str(value)``) would only cost time and hide oddities.
+for _scalar in (str, int, float, bool):
+    converter.register_structure_hook(_scalar, _identity)
+converter.register_structure_hook(Any, _identity)
+# Constant tags such as ``role`` and ``type``: a value the API adds later must not fail.
+converter.register_structure_hook_func(lambda t: typing.get_origin(t) is Literal, _identity)
+converter.register_unstructure_hook(dict, _identity)
+
+
+def _is_model(cls: Any) -> bool:
+    return isinstance(cls, type) and issubclass(cls, Model) and attrs.has(cls)
+
+
+_MISSING = object()
+_NONE_TYPE = type(None)
+
+
+def _field_plan(tp: Any) -> tuple[bool, Any, str]:
+    """How to structure a value of type ``tp``: (optional, hook, kind).
+
+    ``kind`` is ``"raw"`` (use the value as decoded), ``"list"`` (apply ``hook`` to each
+    item) or ``"call"`` (apply ``hook`` to the value).
+    """
+    optional = False
+    args = typing.get_args(tp)
+    if _NONE_TYPE in args and typing.get_origin(tp) in (typing.Union, types.UnionType):
+        rest = tuple(a for a in args if a is not _NONE_TYPE)
+        if len(rest) == 1:
+            optional, tp = True, rest[0]
+    hook = converter.get_structure_hook(tp)
+    if hook is _identity:
+        return optional, None, "raw"
+    if typing.get_origin(tp) is list:
+        (item,) = typing.get_args(tp) or (Any,)
+        item_hook = converter.get_structure_hook(item)
+        if item_hook is _identity:
+            return optional, None, "raw"
+        return optional, item_hook, "list"
+    return optional, hook, "call"
+
+
+def _structure_factory(cls: type[Model]) -> Callable[[Any, Any], Model]:
+    """Generate a straight-line structure function for one attrs class.
+
+    It sets the slots of a new instance directly from the decoded dict (response
+    classes have no validators), resolving every nested hook once, here.
+    """
+    hints = typing.get_type_hints(cls)
+    fields = [a for a in attrs.fields(cls) if a.init]
+    known = frozenset(a.name for a in fields)
+    namespace: dict[str, Any] = {
+        "_cls": cls,
+        "_new": object.__new__,
+        "_MISSING": _MISSING,
+        "_known": known,
+        "_type_error": _type_error,
+    }
+    body = [
+        "def structure_model(data, _=None):",
+        "    if type(data) is not dict:",
+        "        if isinstance(data, _cls):",
+        "            return data",
+        "        _type_error(_cls, data)",
+        "    obj = _new(_cls)",
+    ]
+    for i, field in enumerate(fields):
+        optional, hook, kind = _field_plan(hints[field.name])
+        name = field.name
+        namespace[f"_h{i}"] = hook
+        if kind == "raw":
+            convert = "v"
+        elif kind == "list":
+            convert = f"[_h{i}(x, None) for x in v]"
+        else:
+            convert = f"_h{i}(v, None)"
+        if optional and kind != "raw":
+            convert = f"None if v is None else {convert}"
+        if field.default is attrs.NOTHING:
+            body.append(f"    v = data[{name!r}]")
+            body.append(f"    obj.{name} = {convert}")
+            continue
+        if isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
+            namespace[f"_d{i}"] = field.default.factory
+            missing = f"_d{i}()"
+        else:
+            namespace[f"_d{i}"] = field.default
+            missing = f"_d{i}"
+        if kind == "raw":
+            body.append(f"    obj.{name} = data.get({name!r}, {missing})")
+        else:
+            body.append(f"    v = data.get({name!r}, _MISSING)")
+            body.append(f"    obj.{name} = {missing} if v is _MISSING else {convert}")
+    body += [
+        "    obj._extra = None if data.keys() <= _known else "
+        "{k: v for k, v in data.items() if k not in _known}",
+        "    return obj",
+    ]
+    exec(compile("\n".join(body), f"<structure {cls.__qualname__}>", "exec"), namespace)  # noqa: S102 - generated from attrs fields, not from input
+    result: Callable[[Any, Any], Model] = namespace["structure_model"]
+    return result
+
+
+def _type_error(cls: type[Any], data: Any) -> None:
+    raise TypeError(f"expected an object for {cls.__name__}, got {type(data).__name__}")
+
+
+def _omittable(field: attrs.Attribute[Any]) -> bool:
+    return field.default is NOT_GIVEN or field.default is None
+
+
+def _unstructure_factory(cls: type[Model]) -> Callable[[Model], dict[str, Any]]:
+    overrides = {a.name: override(omit_if_default=_omittable(a)) for a in attrs.fields(cls)}
+    overrides["_extra"] = override(omit=True)
+    base = make_dict_unstructure_fn(cls, converter, **overrides)  # type: ignore[arg-type]
+
+    def unstructure_model(obj: Model) -> dict[str, Any]:
+        result = base(obj)
+        extra = obj._extra
+        if extra:
+            result.update(extra)
+        return result
+
+    return unstructure_model
+
+
+converter.register_structure_hook_factory(_is_model, _structure_factory)
+converter.register_unstructure_hook_factory(_is_model, _unstructure_factory)
+
+
+def unstructure(value: Any) -> Any:
+    """Turn attrs objects (at any depth of lists and dicts) into JSON-ready values."""
+    return converter.unstructure(value)
+
+
+def structure(data: Any, cls: type[T]) -> T:
+    """Build ``cls`` from decoded JSON."""
+    return converter.structure(data, cls)
+
+
+def json_default(value: Any) -> Any:
+    """``default=`` hook for the JSON encoder: attrs objects nested inside plain dicts."""
+    if isinstance(value, Model):
+        return converter.unstructure(value)
+    if isinstance(value, NotGiven):
+        raise TypeError("NOT_GIVEN cannot be sent inside a value; leave the key out instead")
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, Sequence | set | frozenset) and not isinstance(value, str | bytes):
+        return list(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def tagged_union(
+    key: str, mapping: Mapping[str, type[Any]], fallback: Callable[[Any], Any] = _identity
+) -> Callable[[Any, Any], Any]:
+    """A structure hook for a union told apart by ``data[key]``; unknown tags use ``fallback``.
+
+    Unknown tags are passed through (as the raw dict by default) rather than failing,
+    since the API adds new kinds of content over time.
+    """
+    hooks: dict[Any, Callable[[Any, Any], Any]] = {}
+
+    def structure_union(data: Any, _: Any) -> Any:
+        if type(data) is dict:
+            tag = data.get(key)
+            hook = hooks.get(tag)
+            if hook is None:
+                cls = mapping.get(tag)  # type: ignore[arg-type]
+                if cls is None:
+                    return fallback(data)
+                hook = hooks[tag] = converter.get_structure_hook(cls)
+            return hook(data, None)
+        if isinstance(data, tuple(mapping.values())):
+            return data
+        return fallback(data)
+
+    return structure_union
+
+
+def register_union(tp: Any, hook: Callable[[Any, Any], Any]) -> None:
+    """Register a structure hook for a union type (used by the types modules)."""
+    converter.register_structure_hook_func(lambda t: t == tp, hook)
+
+

@@ -1,0 +1,518 @@
+"""The session core: one aiohttp ClientSession, auth and headers in one place, errors mapped.
+
+Every API call goes through :meth:`SessionCore.request` (JSON in, typed result out) or
+:meth:`SessionCore.stream` (a lazily opened :class:`~mistral_async.AsyncStream`). The
+hot path does no work it can do once per client: headers, URLs and timeouts are
+prepared by :class:`ClientConfig` when the client is built.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import os
+import platform
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Final, TypeVar
+from urllib.parse import quote, urlsplit
+
+import aiohttp
+from yarl import URL
+
+from ._converter import json_default
+from ._errors import (
+    APIConnectionError,
+    APITimeoutError,
+    InvalidParameterError,
+    MistralError,
+    ResponseValidationError,
+    make_status_error,
+)
+from ._json import dumps, loads
+from ._response import RawResponse, request_id_of
+from ._retry import call_with_retries
+from ._types import NOT_GIVEN, REQUEST_OPTION_NAMES, Headers, NotGiven, RequestOptions, Timeout
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from ._streaming import AsyncStream
+
+__all__ = ["ClientConfig", "SessionCore", "path_param"]
+
+T = TypeVar("T")
+log: Final = logging.getLogger("mistral_async")
+
+USER_AGENT: Final = (
+    f"mistral-async/{__version__} Python/{platform.python_version()} aiohttp/{aiohttp.__version__}"
+)
+_URL_CACHE_SIZE: Final = 256
+_warned_plain_http: set[str] = set()
+
+ApiKeySource = str | Callable[[], str] | Callable[[], Awaitable[str]]
+
+
+def path_param(name: str, value: Any) -> str:
+    """Encode one id for a URL path so that it cannot change the route.
+
+    Every reserved character is escaped (``/``, ``?``, ``#``, ``%``, spaces...), and a
+    ``.`` or ``..`` id is escaped too so that no URL normalisation can climb the path.
+    """
+    if not isinstance(value, str) or not value:
+        raise InvalidParameterError(name, f"must be a non-empty string, not {value!r}")
+    encoded = quote(value, safe="")
+    if encoded in (".", ".."):
+        encoded = encoded.replace(".", "%2E")
+    return encoded
+
+
+def check_header_value(name: str, value: Any) -> str:
+    """Refuse header values that are not strings or could split the header (CR / LF)."""
+    if not isinstance(value, str):
+        raise InvalidParameterError(name, f"must be a string, not {type(value).__name__}")
+    if "\r" in value or "\n" in value or "\0" in value:
+        raise InvalidParameterError(name, "must not contain CR, LF or NUL characters")
+    return value
+
+
+def _timeouts(timeout: Timeout) -> tuple[aiohttp.ClientTimeout, aiohttp.ClientTimeout]:
+    """aiohttp timeouts for plain requests and for streams (no total, no read: idle instead)."""
+    plain = aiohttp.ClientTimeout(
+        total=timeout.total,
+        connect=timeout.pool,
+        sock_connect=timeout.connect,
+        sock_read=timeout.read,
+    )
+    stream = aiohttp.ClientTimeout(
+        total=None, connect=timeout.pool, sock_connect=timeout.connect, sock_read=None
+    )
+    return plain, stream
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class ClientConfig:
+    """A client's settings, with everything the hot path needs computed once."""
+
+    __slots__ = (
+        "base_url",
+        "api_key",
+        "timeout",
+        "max_retries",
+        "stream_timeout",
+        "default_headers",
+        "headers",
+        "plain_timeout",
+        "stream_client_timeout",
+        "_urls",
+    )
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: ApiKeySource,
+        timeout: Timeout,
+        max_retries: int,
+        stream_timeout: float | None,
+        default_headers: Mapping[str, str],
+    ) -> None:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise InvalidParameterError("server_url", f"must be an http(s) URL, not {base_url!r}")
+        if parts.query or parts.fragment:
+            raise InvalidParameterError("server_url", "must not have a query or fragment")
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise InvalidParameterError("max_retries", f"must be an int >= 0, not {max_retries!r}")
+        if stream_timeout is not None and (
+            isinstance(stream_timeout, bool)
+            or not isinstance(stream_timeout, int | float)
+            or not stream_timeout > 0
+        ):
+            raise InvalidParameterError(
+                "stream_timeout", f"must be a positive number or None, not {stream_timeout!r}"
+            )
+        if isinstance(api_key, str):
+            check_header_value("api_key", api_key)
+            if not api_key:
+                raise InvalidParameterError("api_key", "must not be empty")
+        elif not callable(api_key):
+            raise InvalidParameterError("api_key", "must be a string or a callable returning one")
+        for key, value in default_headers.items():
+            check_header_value(f"default_headers[{key!r}]", value)
+            check_header_value("default_headers", key)
+        self.base_url = base_url.rstrip("/")
+        self.api_key = api_key
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.stream_timeout = None if stream_timeout is None else float(stream_timeout)
+        self.default_headers = dict(default_headers)
+        base = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+        base.update(self.default_headers)
+        if isinstance(api_key, str):
+            base["Authorization"] = f"Bearer {api_key}"
+        self.headers = base
+        self.plain_timeout, self.stream_client_timeout = _timeouts(timeout)
+        self._urls: dict[str, URL] = {}
+        if parts.scheme == "http" and not _is_loopback(parts.hostname or ""):
+            if self.base_url not in _warned_plain_http:
+                _warned_plain_http.add(self.base_url)
+                log.warning(
+                    "Sending the API key over plain http:// to %s; use https:// outside "
+                    "this machine",
+                    parts.hostname,
+                )
+
+    def __repr__(self) -> str:
+        return f"ClientConfig(base_url={self.base_url!r}, max_retries={self.max_retries})"
+
+    def url(self, path: str) -> URL:
+        """The absolute URL of an (already encoded) API path."""
+        url = self._urls.get(path)
+        if url is None:
+            url = URL(self.base_url + path, encoded=True)
+            if len(self._urls) < _URL_CACHE_SIZE:
+                self._urls[path] = url
+        return url
+
+    async def auth_headers(self, api_key: str | None = None) -> dict[str, str]:
+        """Headers with the key read now (for key callables or a per-call key)."""
+        key: Any = api_key
+        if key is None:
+            source = self.api_key
+            key = source()  # type: ignore[operator]
+            if asyncio.iscoroutine(key) or isinstance(key, Awaitable):
+                key = await key
+            check_header_value("api_key (returned by the api_key callable)", key)
+        headers = dict(self.headers)
+        headers["Authorization"] = f"Bearer {key}"
+        return headers
+
+
+class CallSettings:
+    """The settings of one call: the client's, overridden by the call's options."""
+
+    __slots__ = ("config", "headers_override", "api_key", "query", "extra_body", "timeout")
+
+    def __init__(self, config: ClientConfig, options: RequestOptions) -> None:
+        unknown = options.keys() - REQUEST_OPTION_NAMES
+        if unknown:
+            name = sorted(unknown)[0]
+            raise TypeError(f"got an unexpected keyword argument {name!r}")
+        self.config = config
+        max_retries = options.get("max_retries", config.max_retries)
+        timeout = options.get("timeout", NOT_GIVEN)
+        stream_timeout = options.get("stream_timeout", config.stream_timeout)
+        if (
+            max_retries != config.max_retries
+            or stream_timeout != config.stream_timeout
+            or not isinstance(timeout, NotGiven)
+        ):
+            self.config = ClientConfig(
+                base_url=config.base_url,
+                api_key=config.api_key,
+                timeout=config.timeout if isinstance(timeout, NotGiven) else Timeout.coerce(timeout),
+                max_retries=max_retries,
+                stream_timeout=stream_timeout,
+                default_headers=config.default_headers,
+            )
+        extra_headers = options.get("extra_headers") or {}
+        for key, value in extra_headers.items():
+            check_header_value("extra_headers", key)
+            check_header_value(f"extra_headers[{key!r}]", value)
+        self.headers_override = dict(extra_headers)
+        api_key = options.get("api_key")
+        if api_key is not None:
+            check_header_value("api_key", api_key)
+        self.api_key = api_key
+        self.query = dict(options.get("extra_query") or {})
+        self.extra_body = options.get("extra_body")
+
+
+class SessionCore:
+    """Owns the aiohttp ClientSession shared by a client and every ``with_options`` copy.
+
+    The session is created lazily inside the running event loop, on the first request.
+    A session passed in by the user is used as it is and never closed here.
+    """
+
+    __slots__ = (
+        "_session",
+        "_owns_session",
+        "_loop",
+        "_closed",
+        "_connection_limit",
+        "_trust_env",
+        "_ssl",
+        "_proxy",
+    )
+
+    def __init__(
+        self,
+        *,
+        http_session: aiohttp.ClientSession | None = None,
+        connection_limit: int = 100,
+        trust_env: bool = False,
+        ssl: Any = True,
+        proxy: str | None = None,
+    ) -> None:
+        if isinstance(connection_limit, bool) or not isinstance(connection_limit, int):
+            raise InvalidParameterError("connection_limit", "must be an int")
+        if connection_limit < 0:
+            raise InvalidParameterError("connection_limit", "must be >= 0 (0: no limit)")
+        if proxy is not None:
+            check_header_value("proxy", proxy)
+        self._session = http_session
+        self._owns_session = http_session is None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
+        self._connection_limit = connection_limit
+        self._trust_env = trust_env
+        self._ssl = ssl
+        self._proxy = proxy
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`aclose` was called."""
+        return self._closed
+
+    def _session_for(self, loop: asyncio.AbstractEventLoop) -> aiohttp.ClientSession:
+        session = self._session
+        if session is not None and (self._loop is loop or not self._owns_session):
+            return session
+        if self._closed:
+            raise MistralError("This client was closed; create a new one")
+        if session is not None and self._loop is not None and not self._loop.is_closed():
+            raise MistralError(
+                "This client's connections belong to another running event loop; "
+                "create one client per event loop"
+            )
+        connector = aiohttp.TCPConnector(limit=self._connection_limit, ssl=self._ssl)
+        session = aiohttp.ClientSession(
+            connector=connector,
+            trust_env=self._trust_env,
+            timeout=aiohttp.ClientTimeout(total=None),
+            proxy=self._proxy,
+        )
+        self._session, self._loop = session, loop
+        return session
+
+    async def aclose(self) -> None:
+        """Close the session (if this client created it) and its connections."""
+        self._closed = True
+        session, self._session = self._session, None
+        if session is not None and self._owns_session and not session.closed:
+            await session.close()
+
+    async def send(
+        self,
+        method: str,
+        url: URL,
+        data: bytes | None,
+        headers: Mapping[str, str],
+        query: Mapping[str, Any] | None,
+        timeout: aiohttp.ClientTimeout,
+    ) -> aiohttp.ClientResponse:
+        """Send one request and return its open response; errors become typed errors.
+
+        A response with an error status is read, released and raised as the matching
+        :class:`APIStatusError`.
+        """
+        session = self._session
+        if session is None or self._loop is not asyncio.get_running_loop():
+            session = self._session_for(asyncio.get_running_loop())
+        try:
+            resp = await session.request(
+                method, url, data=data, headers=headers, params=query, timeout=timeout
+            )
+        except CLIENT_ERRORS as exc:
+            raise map_exception(exc) from exc
+        if resp.status >= 400:
+            try:
+                raw = await resp.read()
+            except CLIENT_ERRORS as exc:
+                raise map_exception(exc) from exc
+            finally:
+                resp.release()
+            resp_headers = Headers(list(resp.headers.items()))
+            raise make_status_error(
+                resp.status, resp.reason or "", resp_headers, raw, request_id_of(resp_headers)
+            )
+        return resp
+
+    async def request(
+        self,
+        config: ClientConfig,
+        method: str,
+        path: str,
+        cast: Callable[[Any], T],
+        *,
+        body: dict[str, Any] | None = None,
+        query: dict[str, Any] | None = None,
+        options: RequestOptions | None = None,
+        raw: bool = False,
+    ) -> Any:
+        """Make one API call with retries; return the typed result (or a RawResponse)."""
+        settings = CallSettings(config, options) if options else None
+        if settings is not None:
+            config = settings.config
+            body, query = _merge(settings, body, query)
+        headers: Mapping[str, str] = config.headers
+        if settings is not None or not isinstance(config.api_key, str):
+            headers = await _headers(config, settings)
+        data = None if body is None else _encode(body)
+        url = config.url(path)
+        timeout = config.plain_timeout
+
+        async def attempt() -> Any:
+            resp = await self.send(method, url, data, headers, query, timeout)
+            try:
+                content = await resp.read()
+            except CLIENT_ERRORS as exc:
+                raise map_exception(exc) from exc
+            finally:
+                resp.release()
+            if raw:
+                resp_headers = Headers(list(resp.headers.items()))
+                return RawResponse(
+                    resp.status,
+                    resp_headers,
+                    content,
+                    lambda: _parse(content, cast, resp.status, request_id_of(resp_headers)),
+                )
+            return _parse(content, cast, resp.status, None, resp.headers)
+
+        return await call_with_retries(attempt, config.max_retries, f"{method} {path}")
+
+    def stream(
+        self,
+        config: ClientConfig,
+        method: str,
+        path: str,
+        cast: Callable[[Any], T],
+        *,
+        body: dict[str, Any],
+        options: RequestOptions | None = None,
+        stream_class: type[AsyncStream[T]] | None = None,
+    ) -> AsyncStream[T]:
+        """A stream of typed events; the request is sent when the stream is entered or read."""
+        from ._streaming import AsyncStream
+
+        if stream_class is None:
+            stream_class = AsyncStream
+        settings = CallSettings(config, options) if options else None
+        query = None
+        if settings is not None:
+            config = settings.config
+            body, query = _merge(settings, body, None)
+        data = _encode(body)
+
+        async def open_response() -> aiohttp.ClientResponse:
+            headers: Mapping[str, str] = config.headers
+            if settings is not None or not isinstance(config.api_key, str):
+                headers = await _headers(config, settings)
+            return await self.send(
+                method,
+                config.url(path),
+                data,
+                {**headers, "Accept": "text/event-stream"},
+                query,
+                config.stream_client_timeout,
+            )
+
+        return stream_class(
+            open_response,
+            cast,
+            idle_timeout=config.stream_timeout,
+            max_retries=config.max_retries,
+            what=f"{method} {path}",
+        )
+
+
+def _merge(
+    settings: CallSettings, body: dict[str, Any] | None, query: dict[str, Any] | None
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    if settings.extra_body:
+        body = {**(body or {}), **settings.extra_body}
+    if settings.query:
+        query = {**(query or {}), **settings.query}
+    return body, query
+
+
+async def _headers(config: ClientConfig, settings: CallSettings | None) -> dict[str, str]:
+    if settings is not None and settings.api_key is not None:
+        headers = await config.auth_headers(settings.api_key)
+    elif isinstance(config.api_key, str):
+        headers = dict(config.headers)
+    else:
+        headers = await config.auth_headers()
+    if settings is not None and settings.headers_override:
+        headers.update(settings.headers_override)
+    return headers
+
+
+def _encode(body: dict[str, Any]) -> bytes:
+    try:
+        return dumps(body, json_default)
+    except (TypeError, ValueError) as exc:
+        raise InvalidParameterError("body", f"cannot be sent as JSON: {exc}") from exc
+
+
+def _parse(
+    content: bytes,
+    cast: Callable[[Any], T],
+    status: int,
+    request_id: str | None,
+    headers: Mapping[str, str] | None = None,
+) -> T:
+    try:
+        return cast(loads(content))
+    except Exception as exc:  # noqa: BLE001 - any decoding or shape error means the same to users
+        if request_id is None and headers is not None:
+            request_id = request_id_of(headers)
+        what = "is not valid JSON" if not _is_json(content) else "does not fit the expected type"
+        raise ResponseValidationError(
+            f"The response body {what}: {type(exc).__name__}: {exc}",
+            raw_body=content,
+            status_code=status,
+            request_id=request_id,
+        ) from exc
+
+
+def _is_json(content: bytes) -> bool:
+    try:
+        loads(content)
+    except Exception:  # noqa: BLE001 - a probe
+        return False
+    return True
+
+
+CLIENT_ERRORS: Final = (aiohttp.ClientError, OSError, TimeoutError)
+"""What aiohttp raises for network failures and timeouts; :func:`map_exception` maps them."""
+
+
+def map_exception(exc: BaseException) -> MistralError:
+    """The SDK's error for a network failure or timeout raised by aiohttp."""
+    if isinstance(exc, TimeoutError):
+        return APITimeoutError("The request timed out")
+    if isinstance(exc, aiohttp.InvalidURL):
+        return InvalidParameterError("server_url", f"invalid URL: {exc}")
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return APIConnectionError(f"Could not connect to {exc.host}:{exc.port}: {exc.os_error}")
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return APIConnectionError("The server closed the connection before answering")
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return APIConnectionError(f"The response body was cut off: {exc}")
+    return APIConnectionError(f"Connection error: {type(exc).__name__}: {exc}")
+
+
+def env_server_url() -> str | None:
+    """``MISTRAL_SERVER_URL`` when set."""
+    return os.environ.get("MISTRAL_SERVER_URL") or None

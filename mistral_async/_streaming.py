@@ -1,0 +1,311 @@
+"""Streams of typed events over SSE that always give their connection back.
+
+:class:`AsyncStream` is an async iterator and an async context manager. The request
+is sent when the stream is entered (or first read) and retried, when it fails, until
+the first event has arrived, never after. Leaving the stream early, an exception, a
+``break`` or the task being cancelled closes the response, so no connection leaks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+from types import TracebackType
+from typing import Any, Generic, TypeVar
+
+import aiohttp
+
+from ._errors import APIConnectionError, APIStreamError, APITimeoutError, ResponseValidationError
+from ._json import loads
+from ._response import request_id_of
+from ._retry import call_with_retries
+from ._session import CLIENT_ERRORS, map_exception
+from ._sse import SSEDecoder
+from ._types import Headers
+
+__all__ = ["AsyncStream"]
+
+T = TypeVar("T")
+
+_DONE = "[DONE]"
+
+
+class AsyncStream(Generic[T]):
+    """An async iterator of typed events, and an async context manager.
+
+    ::
+
+        async with client.chat.stream(model=..., messages=...) as stream:
+            print(stream.headers["x-request-id"])  # available before the first event
+            async for chunk in stream:
+                print(chunk.choices[0].delta.text, end="")
+
+    ``stream_timeout`` (seconds between two events, the first included) raises
+    :class:`APITimeoutError` when exceeded; comments and keep-alives do not reset it.
+    """
+
+    def __init__(
+        self,
+        open_response: Callable[[], Awaitable[aiohttp.ClientResponse]],
+        cast: Callable[[Any], T],
+        *,
+        idle_timeout: float | None,
+        max_retries: int,
+        what: str,
+    ) -> None:
+        self._open_response = open_response
+        self._cast = cast
+        self._idle_timeout = idle_timeout
+        self._max_retries = max_retries
+        self._what = what
+        self._response: aiohttp.ClientResponse | None = None
+        self._items: deque[T] = deque()
+        self._decoder = SSEDecoder()
+        self._deadline = 0.0
+        self._started = False
+        self._done = False
+        self._closed = False
+        self._headers: Headers | None = None
+        self._status = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        # Subclasses that fold the events (get_final_completion) set this to a list.
+        self._history: list[T] | None = None
+
+    # -- public surface --------------------------------------------------------------
+
+    @property
+    def headers(self) -> Headers:
+        """The response headers (the stream must have been entered or read)."""
+        if self._headers is None:
+            raise RuntimeError("The stream has not been opened yet; enter it or read from it")
+        return self._headers
+
+    @property
+    def status_code(self) -> int:
+        """The HTTP status of the response (0 before the stream is opened)."""
+        return self._status
+
+    @property
+    def request_id(self) -> str | None:
+        """The request id the API gave this stream."""
+        return None if self._headers is None else request_id_of(self._headers)
+
+    async def __aenter__(self) -> AsyncStream[T]:
+        if not self._started:
+            await self._start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        return self
+
+    async def __anext__(self) -> T:
+        items = self._items
+        if items:
+            return items.popleft()
+        return await self._next_slow()
+
+    async def aclose(self) -> None:
+        """Stop reading and give the connection back (closing it if the stream is unfinished)."""
+        self._close()
+
+    async def until_done(self) -> None:
+        """Read the stream to its end, dropping the events."""
+        async for _ in self:
+            pass
+
+    # -- internals ---------------------------------------------------------------------
+
+    async def _start(self) -> None:
+        self._started = True
+        self._loop = asyncio.get_running_loop()
+        try:
+            await call_with_retries(self._open_attempt, self._max_retries, self._what)
+        except BaseException:
+            self._close()
+            raise
+
+    async def _open_attempt(self) -> None:
+        """Open the response and read until the first event: retries stop being safe after."""
+        self._close_response()
+        self._decoder = SSEDecoder()
+        self._items.clear()
+        resp = await self._open_response()
+        self._response = resp
+        self._status = resp.status
+        self._headers = Headers(list(resp.headers.items()))
+        self._closed = False
+        self._restart_deadline()
+        try:
+            while not self._items and not self._done:
+                await self._read_more()
+        except BaseException:
+            # Released now, so nothing stays open while the retry loop sleeps.
+            self._close_response()
+            raise
+
+    def _restart_deadline(self) -> None:
+        if self._idle_timeout is not None:
+            assert self._loop is not None  # noqa: S101 - set in _start
+            self._deadline = self._loop.time() + self._idle_timeout
+
+    async def _next_slow(self) -> T:
+        if not self._started:
+            await self._start()
+        try:
+            while not self._items:
+                if self._done or self._closed:
+                    self._close()
+                    raise StopAsyncIteration
+                await self._read_more()
+        except BaseException:
+            self._close()
+            raise
+        return self._items.popleft()
+
+    async def _read_chunk(self, resp: aiohttp.ClientResponse) -> bytes:
+        if self._idle_timeout is None:
+            return await resp.content.readany()
+        assert self._loop is not None  # noqa: S101 - set in _start
+        remaining = self._deadline - self._loop.time()
+        if remaining <= 0:
+            raise self._idle_error()
+        try:
+            async with asyncio.timeout(remaining):
+                return await resp.content.readany()
+        except TimeoutError:
+            raise self._idle_error() from None
+
+    def _idle_error(self) -> APITimeoutError:
+        return APITimeoutError(
+            f"No stream event arrived within stream_timeout={self._idle_timeout:g} s",
+            request_id=self.request_id,
+        )
+
+    async def _read_more(self) -> None:
+        resp = self._response
+        if resp is None:
+            raise APIConnectionError("The stream was closed", request_id=self.request_id)
+        try:
+            chunk = await self._read_chunk(resp)
+        except CLIENT_ERRORS as exc:
+            error = map_exception(exc)
+            if isinstance(error, APIConnectionError):
+                error.request_id = self.request_id
+            raise error from exc
+        if chunk:
+            events = self._decoder.feed(chunk)
+        else:
+            events = self._decoder.flush()
+        if events:
+            self._handle(events)
+        if not chunk and not self._done:
+            raise APIConnectionError(
+                "The stream ended before it was complete (no [DONE] event)",
+                request_id=self.request_id,
+            )
+        if self._done:
+            await self._finish(resp)
+
+    def _handle(self, events: list[Any]) -> None:
+        cast = self._cast
+        items = self._items
+        append = items.append
+        before = len(items)
+        got_data = False
+        for event in events:
+            data = event.data
+            if data == _DONE:
+                self._done = True
+                break
+            try:
+                obj = loads(data)
+            except ValueError as exc:
+                raise self._invalid(data, exc) from exc
+            if event.event == "error" or (type(obj) is dict and obj.get("object") == "error"):
+                raise self._stream_error(obj)
+            try:
+                append(cast(obj))
+            except Exception as exc:  # noqa: BLE001 - any shape error means the same
+                raise self._invalid(data, exc) from exc
+            got_data = True
+        if got_data:
+            self._restart_deadline()
+            if self._history is not None:
+                self._history.extend(itertools.islice(items, before, None))
+
+    def _invalid(self, data: str, exc: Exception) -> ResponseValidationError:
+        return ResponseValidationError(
+            f"A stream event does not fit the expected type: {type(exc).__name__}: {exc}",
+            raw_body=data.encode(),
+            status_code=self._status,
+            request_id=self.request_id,
+        )
+
+    def _stream_error(self, obj: Any) -> APIStreamError:
+        payload = obj.get("error", obj) if isinstance(obj, dict) else obj
+        if isinstance(payload, dict):
+            message = str(payload.get("message") or payload.get("detail") or payload)
+            err_type, code = payload.get("type"), payload.get("code")
+        else:
+            message, err_type, code = str(payload), None, None
+        return APIStreamError(
+            message,
+            body=obj,
+            type=None if err_type is None else str(err_type),
+            code=None if code is None else str(code),
+            request_id=self.request_id,
+        )
+
+    async def _finish(self, resp: aiohttp.ClientResponse) -> None:
+        """After [DONE]: read the (empty) rest so the connection can be reused."""
+        try:
+            while not resp.content.at_eof():
+                if not await self._read_chunk(resp):
+                    break
+        except (*CLIENT_ERRORS, APITimeoutError):
+            resp.close()
+        finally:
+            self._response = None
+            resp.release()
+
+    def _close_response(self) -> None:
+        resp, self._response = self._response, None
+        if resp is not None:
+            # Unfinished: the connection still carries unread events and cannot be reused.
+            resp.close()
+
+    def _close(self) -> None:
+        self._closed = True
+        self._items.clear()
+        self._close_response()
+
+    def __del__(self) -> None:
+        resp = self._response
+        if resp is None:
+            return
+        self._response = None
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            resp.close()
+        else:
+            loop.call_soon_threadsafe(resp.close)
+
+    def __repr__(self) -> str:
+        state = "done" if self._done else "closed" if self._closed else "open"
+        return f"<AsyncStream {self._what} {state}>"

@@ -1,0 +1,326 @@
+"""The blocking API, generated from the async one: no method is written twice.
+
+Each :class:`Mistral` owns an event loop in a daemon thread, hosted by an anyio
+:class:`~anyio.from_thread.BlockingPortal`. A blocking method hands its coroutine to
+that loop and waits for the result, so it works from plain threads, from many
+threads at once, and from code that already runs an event loop in the current
+thread (a notebook cell, a sync helper inside an async app). The per-call hop uses
+``asyncio.run_coroutine_threadsafe`` directly, so anyio's machinery stays off the
+per-request path. Streams become plain iterators and context managers, fed in
+batches so that the thread hop is paid per network read, not per event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import threading
+import weakref
+from collections import deque
+from collections.abc import Callable, Iterator
+from types import TracebackType
+from typing import Any, Generic, TypeVar
+
+from ._client import AsyncMistral, ResourceSlot
+from ._errors import MistralError
+from ._streaming import AsyncStream
+from .resources._base import AsyncResource
+
+__all__ = ["Mistral", "Stream"]
+
+T = TypeVar("T")
+
+
+class _Portal:
+    """An event loop in a daemon thread, run by an anyio blocking portal."""
+
+    def __init__(self) -> None:
+        from anyio.from_thread import BlockingPortal
+
+        ready = threading.Event()
+        box: dict[str, Any] = {}
+
+        async def host() -> None:
+            async with BlockingPortal() as portal:
+                box["portal"] = portal
+                box["loop"] = asyncio.get_running_loop()
+                ready.set()
+                await portal.sleep_until_stopped()
+
+        def main() -> None:
+            import anyio
+
+            try:
+                anyio.run(host, backend="asyncio")
+            except BaseException as exc:  # noqa: BLE001 - reported to the starting thread
+                box["error"] = exc
+                ready.set()
+
+        # A daemon thread: a script that never closes its client must still exit.
+        self._thread = threading.Thread(target=main, name="mistral-async-loop", daemon=True)
+        self._thread.start()
+        ready.wait()
+        if "error" in box:
+            raise MistralError(f"could not start the event loop thread: {box['error']!r}")
+        self._portal = box["portal"]
+        self.loop: asyncio.AbstractEventLoop = box["loop"]
+        self.closed = False
+
+    def run(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        """Run ``fn(*args, **kwargs)`` (a coroutine function) on the loop and wait for it."""
+        if self.closed:
+            raise MistralError("This client was closed; create a new one")
+        if threading.current_thread() is self._thread:
+            raise RuntimeError(
+                "A blocking Mistral method was called from the client's own event loop; "
+                "use AsyncMistral there"
+            )
+        future = asyncio.run_coroutine_threadsafe(fn(*args, **kwargs), self.loop)
+        try:
+            return future.result()
+        except BaseException:
+            # KeyboardInterrupt and friends: cancel the coroutine so the loop is not wedged.
+            future.cancel()
+            raise
+
+    def stop(self) -> None:
+        """Stop the loop and wait for its thread."""
+        if self.closed:
+            return
+        self.closed = True
+        if threading.current_thread() is self._thread:
+            return
+        self._portal.call(self._portal.stop, True)
+        self._thread.join()
+
+
+def _stop_portal(portal: _Portal, client: AsyncMistral) -> None:
+    if portal.closed:
+        return
+    try:
+        portal.run(client.aclose)
+    finally:
+        portal.stop()
+
+
+class Stream(Generic[T]):
+    """The blocking twin of :class:`AsyncStream`: an iterator and a context manager.
+
+    ::
+
+        with client.chat.stream(model=..., messages=...) as stream:
+            for chunk in stream:
+                print(chunk.choices[0].delta.text, end="")
+    """
+
+    def __init__(self, stream: AsyncStream[T], portal: _Portal) -> None:
+        self._stream = stream
+        self._portal = portal
+        self._buffer: deque[T] = deque()
+
+    def __enter__(self) -> Stream[T]:
+        self._portal.run(self._stream.__aenter__)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __iter__(self) -> Iterator[T]:
+        return self
+
+    def __next__(self) -> T:
+        buffer = self._buffer
+        if not buffer:
+            buffer.extend(self._portal.run(_next_batch, self._stream))
+            if not buffer:
+                raise StopIteration
+        return buffer.popleft()
+
+    def close(self) -> None:
+        """Stop reading and give the connection back."""
+        self._buffer.clear()
+        if not self._portal.closed:
+            self._portal.run(self._stream.aclose)
+
+    def __getattr__(self, name: str) -> Any:
+        # headers, status_code, request_id, get_final_completion(), until_done(), ...
+        value = getattr(self._stream, name)
+        if inspect.iscoroutinefunction(value):
+            return functools.partial(self._portal.run, value)
+        return value
+
+    def __repr__(self) -> str:
+        return repr(self._stream).replace("AsyncStream", "Stream")
+
+
+async def _next_batch(stream: AsyncStream[T]) -> list[T]:
+    """The next event and every other one already received."""
+    try:
+        first = await stream.__anext__()
+    except StopAsyncIteration:
+        return []
+    batch = [first]
+    items = stream._items
+    if items:
+        batch.extend(items)
+        items.clear()
+    return batch
+
+
+def _wrap(portal: _Portal, value: Any) -> Any:
+    if isinstance(value, AsyncStream):
+        return Stream(value, portal)
+    if isinstance(value, AsyncResource):
+        return sync_class(type(value))(value, portal)
+    return value
+
+
+def _blocking(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    if inspect.iscoroutinefunction(fn):
+
+        def call(self: SyncResource, /, *args: Any, **kwargs: Any) -> Any:
+            portal = self._portal
+            return _wrap(portal, portal.run(getattr(self._async, name), *args, **kwargs))
+
+    else:
+
+        def call(self: SyncResource, /, *args: Any, **kwargs: Any) -> Any:
+            return _wrap(self._portal, getattr(self._async, name)(*args, **kwargs))
+
+    functools.update_wrapper(call, fn)
+    signature = inspect.signature(fn)
+    returns = signature.return_annotation
+    if isinstance(returns, str):
+        returns = returns.replace("AsyncStream", "Stream").replace("ChatCompletionStream", "Stream")
+    call.__signature__ = signature.replace(return_annotation=returns)  # type: ignore[attr-defined]
+    return call
+
+
+class _SyncSlot:
+    """A resource attribute of a blocking class: the blocking twin of the async resource."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, owner: type) -> Any:
+        if obj is None:
+            return self
+        resource = _wrap(obj._portal, getattr(obj._async, self.name))
+        obj.__dict__[self.name] = resource
+        return resource
+
+
+def _members(async_cls: type, stop: type) -> dict[str, Any]:
+    namespace: dict[str, Any] = {}
+    for klass in reversed(async_cls.__mro__):
+        if klass is object or issubclass(stop, klass):
+            continue
+        for name, value in vars(klass).items():
+            if isinstance(value, ResourceSlot):
+                namespace[name] = _SyncSlot(name)
+            elif not name.startswith("_") and inspect.isfunction(value):
+                namespace[name] = _blocking(name, value)
+    return namespace
+
+
+class SyncResource:
+    """Base of the generated blocking resource classes."""
+
+    def __init__(self, async_resource: Any, portal: _Portal) -> None:
+        self._async = async_resource
+        self._portal = portal
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"
+
+
+_classes: dict[type, type] = {}
+_classes_lock = threading.Lock()
+
+
+def sync_class(async_cls: type) -> type:
+    """The blocking twin of an async resource class, generated once."""
+    cls = _classes.get(async_cls)
+    if cls is None:
+        with _classes_lock:
+            cls = _classes.get(async_cls)
+            if cls is None:
+                name = async_cls.__name__.removeprefix("Async")
+                namespace = _members(async_cls, AsyncResource)
+                namespace["__doc__"] = async_cls.__doc__
+                namespace["__module__"] = __name__
+                cls = _classes[async_cls] = type(name, (SyncResource,), namespace)
+    return cls
+
+
+class _MistralBase(SyncResource):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        client = AsyncMistral(*args, **kwargs)
+        portal = _Portal()
+        super().__init__(client, portal)
+        self._finalizer = weakref.finalize(self, _stop_portal, portal, client)
+
+    @classmethod
+    def _sibling(cls, client: AsyncMistral, parent: Any) -> Any:
+        twin = cls.__new__(cls)
+        SyncResource.__init__(twin, client, parent._portal)
+        twin._finalizer = parent._finalizer
+        return twin
+
+    def with_options(self, **kwargs: Any) -> Any:
+        """A copy of this client with other defaults, sharing its connections and loop."""
+        return self._sibling(self._async.with_options(**kwargs), self)
+
+    @property
+    def with_raw_response(self) -> Any:
+        """The same client, whose methods return a :class:`RawResponse`."""
+        return self._sibling(self._async.with_raw_response, self)
+
+    @property
+    def base_url(self) -> str:
+        """The API's base URL."""
+        return self._async.base_url  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        """Close the connections and stop this client's event loop thread."""
+        self._finalizer()
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return repr(self._async).replace("AsyncMistral", "Mistral")
+
+
+def _client_class() -> type:
+    namespace = {
+        name: value
+        for name, value in _members(AsyncMistral, object).items()
+        if name not in ("aclose", "with_options")
+    }
+    namespace["__doc__"] = (AsyncMistral.__doc__ or "").replace(
+        "The asynchronous Mistral client.",
+        "The blocking Mistral client, generated from :class:`AsyncMistral`.",
+    ).replace("async with AsyncMistral() as client:", "with Mistral() as client:").replace(
+        "await client.", "client."
+    )
+    namespace["__module__"] = __name__
+    return type("Mistral", (_MistralBase,), namespace)
+
+
+Mistral: Any = _client_class()
+"""The blocking Mistral client: the same constructor and methods as :class:`AsyncMistral`."""

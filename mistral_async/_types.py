@@ -1,0 +1,142 @@
+"""Small shared types: the ``NOT_GIVEN`` sentinel, timeouts, per-call options, headers."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from typing import Any, Final, Literal, TypedDict, final
+
+import attrs
+
+__all__ = ["NOT_GIVEN", "Headers", "NotGiven", "RequestOptions", "Timeout"]
+
+
+@final
+class NotGiven:
+    """The type of :data:`NOT_GIVEN`: marks a parameter the caller did not pass.
+
+    A parameter left at ``NOT_GIVEN`` is not sent at all, while an explicit ``None``
+    is sent as JSON ``null``.
+    """
+
+    __slots__ = ()
+    _instance: NotGiven | None = None
+
+    def __new__(cls) -> NotGiven:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __bool__(self) -> Literal[False]:
+        return False
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+    def __reduce__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN: Final = NotGiven()
+
+
+def _check_seconds(name: str, value: float | None) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"Timeout.{name} must be a number of seconds or None, not {value!r}")
+    if math.isnan(value) or value <= 0:
+        raise ValueError(f"Timeout.{name} must be a positive number of seconds, not {value!r}")
+
+
+@attrs.frozen(slots=True)
+class Timeout:
+    """Time limits for one request, in seconds; ``None`` means no limit.
+
+    - ``connect``: establishing a TCP/TLS connection.
+    - ``read``: the longest wait for any bytes of the response (not used by streams,
+      which use ``stream_timeout`` between events instead).
+    - ``total``: the whole request, body included (not applied to streams).
+    - ``pool``: acquiring a connection from the pool, connecting included.
+    """
+
+    total: float | None = 600.0
+    connect: float | None = 10.0
+    read: float | None = None
+    pool: float | None = None
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("total", "connect", "read", "pool"):
+            _check_seconds(name, getattr(self, name))
+
+    @classmethod
+    def coerce(cls, value: float | Timeout | None) -> Timeout:
+        """Turn a number of seconds (the total), ``None`` (no limit) or a Timeout into a Timeout."""
+        if isinstance(value, Timeout):
+            return value
+        if value is None:
+            return cls(total=None, connect=None)
+        _check_seconds("total", value)
+        return cls(total=float(value), connect=min(10.0, float(value)))
+
+
+DEFAULT_TIMEOUT: Final = Timeout()
+
+class RequestOptions(TypedDict, total=False):
+    """Keyword arguments every API method accepts besides its own parameters."""
+
+    timeout: float | Timeout | None
+    """Time limits for this call (seconds for the total, or a :class:`Timeout`)."""
+    max_retries: int
+    """How many times to retry this call on a retryable failure."""
+    api_key: str
+    """The API key for this call only."""
+    extra_headers: Mapping[str, str]
+    """Headers added to (or overriding) the request's headers."""
+    extra_query: Mapping[str, Any]
+    """Query parameters added to the request's URL."""
+    extra_body: Mapping[str, Any]
+    """Fields added to (or overriding) the JSON body."""
+    stream_timeout: float | None
+    """Streams only: seconds allowed between two events (the first included)."""
+
+
+REQUEST_OPTION_NAMES: Final = frozenset(RequestOptions.__annotations__)
+
+
+@final
+class Headers(Mapping[str, str]):
+    """Read-only, case-insensitive response headers.
+
+    ``headers["X-Request-Id"]`` and ``headers["x-request-id"]`` are the same; when a
+    header is repeated, indexing gives the first value and :meth:`get_all` every one.
+    """
+
+    __slots__ = ("_items", "_index")
+
+    def __init__(self, items: Iterator[tuple[str, str]] | list[tuple[str, str]] = ()) -> None:
+        self._items: tuple[tuple[str, str], ...] = tuple(items)
+        index: dict[str, str] = {}
+        for key, value in self._items:
+            index.setdefault(key.lower(), value)
+        self._index = index
+
+    def __getitem__(self, key: str) -> str:
+        return self._index[key.lower()]
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and key.lower() in self._index
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def get_all(self, key: str) -> list[str]:
+        """Every value of a repeated header, in the order received."""
+        lowered = key.lower()
+        return [v for k, v in self._items if k.lower() == lowered]
+
+    def __repr__(self) -> str:
+        return f"Headers({dict(self._index)!r})"

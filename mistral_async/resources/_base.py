@@ -1,0 +1,109 @@
+"""What every resource shares: access to the client's session core, and typed casts."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+
+from .._converter import Model, converter
+
+if TYPE_CHECKING:
+    from .._client import AsyncMistral
+    from .._streaming import AsyncStream
+    from .._types import RequestOptions
+
+__all__ = ["AsyncResource", "cast_to", "stream_twin"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+S = TypeVar("S")
+T = TypeVar("T")
+
+
+def cast_to(cls: Any) -> Callable[[Any], Any]:
+    """The parse function for decoded JSON of type ``cls`` (hooks are built once, here)."""
+    hook = converter.get_structure_hook(cls)
+    return lambda data: hook(data, cls)
+
+
+def body_of(request: Model) -> dict[str, Any]:
+    """The JSON body of an attrs request object (parameters not given are left out)."""
+    body: dict[str, Any] = converter.unstructure(request)
+    return body
+
+
+def params(frame_locals: dict[str, Any]) -> dict[str, Any]:
+    """A method's own parameters from its ``locals()`` (``self`` and options left out)."""
+    return {k: v for k, v in frame_locals.items() if k != "self" and k != "options"}
+
+
+def stream_twin(
+    of: Callable[Concatenate[S, P], Awaitable[Any]],
+) -> Callable[[Callable[..., R]], Callable[Concatenate[S, P], R]]:
+    """Give a streaming method the same parameters as its non-streaming twin.
+
+    The parameters are written once, on the twin; type checkers and ``help()`` see
+    them on both.
+    """
+
+    def decorate(fn: Callable[..., R]) -> Callable[Concatenate[S, P], R]:
+        signature = inspect.signature(of)
+        returns = inspect.signature(fn).return_annotation
+        fn.__signature__ = signature.replace(return_annotation=returns)  # type: ignore[attr-defined]
+        return fn
+
+    return decorate
+
+
+class AsyncResource:
+    """Base of the resource classes (``client.chat``, ``client.models``...)."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: AsyncMistral) -> None:
+        self._client = client
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        cast: Callable[[Any], T],
+        options: RequestOptions,
+        *,
+        body: dict[str, Any] | None = None,
+        query: dict[str, Any] | None = None,
+    ) -> Any:
+        client = self._client
+        return await client._core.request(
+            client._config,
+            method,
+            path,
+            cast,
+            body=body,
+            query=query,
+            options=options,
+            raw=client._raw,
+        )
+
+    def _stream(
+        self,
+        stream_class: type[AsyncStream[T]],
+        path: str,
+        cast: Callable[[Any], T],
+        body: dict[str, Any],
+        options: RequestOptions,
+    ) -> Any:
+        client = self._client
+        return client._core.stream(
+            client._config,
+            "POST",
+            path,
+            cast,
+            body=body,
+            options=options,
+            stream_class=stream_class,
+        )

@@ -1,0 +1,64 @@
+"""``client.fim``: fill-in-the-middle code completions, whole or streamed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .._types import NOT_GIVEN, REQUEST_OPTION_NAMES, NotGiven
+from ..lib.chat_stream import ChatCompletionStream
+from ..types.chat import CompletionChunk, FIMCompletionRequest, FIMCompletionResponse
+from ._base import AsyncResource, body_of, cast_to, params, stream_twin
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from .._types import RequestOptions
+
+__all__ = ["AsyncFim"]
+
+_PATH = "/v1/fim/completions"
+_completion = cast_to(FIMCompletionResponse)
+_chunk = cast_to(CompletionChunk)
+
+
+class AsyncFim(AsyncResource):
+    """Fill-in-the-middle: complete code between a ``prompt`` and an optional ``suffix``."""
+
+    __slots__ = ()
+
+    async def complete(
+        self,
+        *,
+        model: str,
+        prompt: str,
+        suffix: str | None | NotGiven = NOT_GIVEN,
+        temperature: float | None | NotGiven = NOT_GIVEN,
+        top_p: float | None | NotGiven = NOT_GIVEN,
+        max_tokens: int | None | NotGiven = NOT_GIVEN,
+        min_tokens: int | None | NotGiven = NOT_GIVEN,
+        stop: str | Sequence[str] | None | NotGiven = NOT_GIVEN,
+        random_seed: int | None | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
+        prompt_cache_key: str | None | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> FIMCompletionResponse:
+        """Create a FIM completion (for example with ``model="codestral-latest"``).
+
+        A parameter you leave out is not sent; an explicit ``None`` is sent as ``null``.
+        """
+        body = body_of(FIMCompletionRequest(**params(locals())))
+        result: FIMCompletionResponse = await self._request(
+            "POST", _PATH, _completion, options, body=body
+        )
+        return result
+
+    @stream_twin(complete)
+    def stream(self, **kwargs: Any) -> ChatCompletionStream:
+        """Stream a FIM completion: the same parameters as :meth:`complete`."""
+        options = {k: kwargs.pop(k) for k in list(kwargs) if k in REQUEST_OPTION_NAMES}
+        body = body_of(FIMCompletionRequest(**kwargs, stream=True))
+        stream: ChatCompletionStream = self._stream(
+            ChatCompletionStream, _PATH, _chunk, body, options  # type: ignore[arg-type]
+        )
+        return stream
