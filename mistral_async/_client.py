@@ -109,7 +109,7 @@ class AsyncMistral:
         *,
         server: Literal["global", "eu", "us"] | None = None,
         server_url: str | None = None,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int = 2,
         default_headers: Mapping[str, str] | None = None,
         stream_timeout: float | None = 60.0,
@@ -174,10 +174,10 @@ class AsyncMistral:
         *,
         api_key: str | Callable[[], str] | Callable[[], Awaitable[str]] | None = None,
         server_url: str | None = None,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         default_headers: Mapping[str, str] | None = None,
-        stream_timeout: float | None | NotGiven = NOT_GIVEN,
+        stream_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> AsyncMistral:
         """A copy of this client with other defaults, sharing its connection pool.
 

@@ -9,10 +9,9 @@ optional field at its ``None`` default is not sent either.
 
 from __future__ import annotations
 
-
-from collections.abc import Callable, Mapping, Sequence
 import types
 import typing
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, TypeVar
 
 import attrs
@@ -68,8 +67,14 @@ def _identity(value: Any, _: Any = None) -> Any:
 for _scalar in (str, int, float, bool):
     converter.register_structure_hook(_scalar, _identity)
 converter.register_structure_hook(Any, _identity)
+
+
 # Constant tags such as ``role`` and ``type``: a value the API adds later must not fail.
-converter.register_structure_hook_func(lambda t: typing.get_origin(t) is Literal, _identity)
+def _is_literal(tp: Any) -> bool:
+    return typing.get_origin(tp) is Literal
+
+
+converter.register_structure_hook_func(_is_literal, _identity)
 converter.register_unstructure_hook(dict, _identity)
 
 
@@ -246,5 +251,3 @@ def tagged_union(
 def register_union(tp: Any, hook: Callable[[Any, Any], Any]) -> None:
     """Register a structure hook for a union type (used by the types modules)."""
     converter.register_structure_hook_func(lambda t: t == tp, hook)
-
-

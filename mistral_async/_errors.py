@@ -262,7 +262,8 @@ def parse_error_body(raw: bytes, reason: str) -> tuple[str, Any, str | None, str
     err_type = code = None
     detail: Any = None
     if isinstance(body, dict):
-        err = body.get("error") if isinstance(body.get("error"), dict) else body
+        nested = body.get("error")
+        err: dict[str, Any] = nested if isinstance(nested, dict) else body
         detail = err.get("detail")
         message = err.get("message")
         err_type = _as_str(err.get("type"))

@@ -70,7 +70,7 @@ class RateLimit:
             kind, _, window = rest.partition("-")
             if kind in _KINDS and window:
                 parts.setdefault(window, {})[kind] = _number(value)
-        windows = {w: RateLimitWindow(**v) for w, v in parts.items()}  # type: ignore[arg-type]
+        windows = {w: RateLimitWindow(**v) for w, v in parts.items()}
         return cls(windows=windows, query_cost=query_cost, raw=raw)
 
     def __getitem__(self, window: str) -> RateLimitWindow:
@@ -80,7 +80,7 @@ class RateLimit:
 class RawResponse(Generic[T]):
     """A response with its status and headers; :meth:`parse` gives the usual result."""
 
-    __slots__ = ("status_code", "headers", "content", "_parse", "_parsed")
+    __slots__ = ("_parse", "_parsed", "content", "headers", "status_code")
 
     def __init__(
         self, status_code: int, headers: Headers, content: bytes, parse: Callable[[], T]
@@ -109,5 +109,3 @@ class RawResponse(Generic[T]):
 
     def __repr__(self) -> str:
         return f"<RawResponse [{self.status_code}] request_id={self.request_id!r}>"
-
-

@@ -88,15 +88,13 @@ def retry_wait(exc: BaseException, attempt: int) -> float:
 
 
 def _tenacity_wait(state: tenacity.RetryCallState) -> float:
-    assert state.outcome is not None  # noqa: S101 - tenacity sets it before waiting
+    assert state.outcome is not None
     exc = state.outcome.exception()
-    assert exc is not None  # noqa: S101 - only failures are waited on
+    assert exc is not None
     return retry_wait(exc, state.attempt_number)
 
 
-async def call_with_retries(
-    attempt: Callable[[], Awaitable[T]], max_retries: int, what: str
-) -> T:
+async def call_with_retries(attempt: Callable[[], Awaitable[T]], max_retries: int, what: str) -> T:
     """Run ``attempt``; retry it up to ``max_retries`` times on retryable failures.
 
     The error that ends the calls has ``attempts`` set to how many were made.
@@ -124,7 +122,7 @@ async def _retry_loop(
         return await attempt()
 
     def log_retry(state: tenacity.RetryCallState) -> None:
-        assert state.outcome is not None  # noqa: S101 - set before sleeping
+        assert state.outcome is not None
         exc = state.outcome.exception()
         sleep = state.next_action.sleep if state.next_action else 0.0
         log.info(

@@ -102,16 +102,16 @@ class ClientConfig:
     """A client's settings, with everything the hot path needs computed once."""
 
     __slots__ = (
-        "base_url",
+        "_urls",
         "api_key",
-        "timeout",
-        "max_retries",
-        "stream_timeout",
+        "base_url",
         "default_headers",
         "headers",
+        "max_retries",
         "plain_timeout",
         "stream_client_timeout",
-        "_urls",
+        "stream_timeout",
+        "timeout",
     )
 
     def __init__(
@@ -161,14 +161,13 @@ class ClientConfig:
         self.headers = base
         self.plain_timeout, self.stream_client_timeout = _timeouts(timeout)
         self._urls: dict[str, URL] = {}
-        if parts.scheme == "http" and not _is_loopback(parts.hostname or ""):
-            if self.base_url not in _warned_plain_http:
-                _warned_plain_http.add(self.base_url)
-                log.warning(
-                    "Sending the API key over plain http:// to %s; use https:// outside "
-                    "this machine",
-                    parts.hostname,
-                )
+        plain = parts.scheme == "http" and not _is_loopback(parts.hostname or "")
+        if plain and self.base_url not in _warned_plain_http:
+            _warned_plain_http.add(self.base_url)
+            log.warning(
+                "Sending the API key over plain http:// to %s; use https:// outside this machine",
+                parts.hostname,
+            )
 
     def __repr__(self) -> str:
         return f"ClientConfig(base_url={self.base_url!r}, max_retries={self.max_retries})"
@@ -199,7 +198,7 @@ class ClientConfig:
 class CallSettings:
     """The settings of one call: the client's, overridden by the call's options."""
 
-    __slots__ = ("config", "headers_override", "api_key", "query", "extra_body", "timeout")
+    __slots__ = ("api_key", "config", "extra_body", "headers_override", "query", "timeout")
 
     def __init__(self, config: ClientConfig, options: RequestOptions) -> None:
         unknown = options.keys() - REQUEST_OPTION_NAMES
@@ -218,7 +217,9 @@ class CallSettings:
             self.config = ClientConfig(
                 base_url=config.base_url,
                 api_key=config.api_key,
-                timeout=config.timeout if isinstance(timeout, NotGiven) else Timeout.coerce(timeout),
+                timeout=config.timeout
+                if isinstance(timeout, NotGiven)
+                else Timeout.coerce(timeout),
                 max_retries=max_retries,
                 stream_timeout=stream_timeout,
                 default_headers=config.default_headers,
@@ -244,14 +245,14 @@ class SessionCore:
     """
 
     __slots__ = (
-        "_session",
-        "_owns_session",
-        "_loop",
         "_closed",
         "_connection_limit",
-        "_trust_env",
-        "_ssl",
+        "_loop",
+        "_owns_session",
         "_proxy",
+        "_session",
+        "_ssl",
+        "_trust_env",
     )
 
     def __init__(
@@ -318,7 +319,7 @@ class SessionCore:
         data: bytes | None,
         headers: Mapping[str, str],
         query: Mapping[str, Any] | None,
-        timeout: aiohttp.ClientTimeout,
+        timeout: aiohttp.ClientTimeout,  # noqa: ASYNC109 - aiohttp's own timeout, passed through
     ) -> aiohttp.ClientResponse:
         """Send one request and return its open response; errors become typed errors.
 
@@ -409,10 +410,11 @@ class SessionCore:
             stream_class = AsyncStream
         settings = CallSettings(config, options) if options else None
         query = None
+        payload: dict[str, Any] | None = body
         if settings is not None:
             config = settings.config
-            body, query = _merge(settings, body, None)
-        data = _encode(body)
+            payload, query = _merge(settings, body, None)
+        data = _encode(payload or {})
 
         async def open_response() -> aiohttp.ClientResponse:
             headers: Mapping[str, str] = config.headers
@@ -474,7 +476,7 @@ def _parse(
 ) -> T:
     try:
         return cast(loads(content))
-    except Exception as exc:  # noqa: BLE001 - any decoding or shape error means the same to users
+    except Exception as exc:
         if request_id is None and headers is not None:
             request_id = request_id_of(headers)
         what = "is not valid JSON" if not _is_json(content) else "does not fit the expected type"

@@ -20,10 +20,14 @@ _BOM: Final = b"\xef\xbb\xbf"
 class ServerSentEvent:
     """One dispatched event: its type (``"message"`` unless set), data, last id, retry."""
 
-    __slots__ = ("event", "data", "id", "retry")
+    __slots__ = ("data", "event", "id", "retry")
 
     def __init__(
-        self, data: str, event: str = "message", id: str | None = None, retry: int | None = None
+        self,
+        data: str,
+        event: str = "message",
+        id: str | None = None,  # noqa: A002 - the SSE field's own name
+        retry: int | None = None,
     ) -> None:
         self.data = data
         self.event = event
@@ -134,6 +138,5 @@ class SSEDecoder:
         elif name == b"id":
             if b"\0" not in value:
                 self.last_event_id = value.decode("utf-8", "replace")
-        elif name == b"retry":
-            if value.isdigit():
-                self.retry = int(value)
+        elif name == b"retry" and value.isdigit():
+            self.retry = int(value)

@@ -155,7 +155,7 @@ class AsyncStream(Generic[T]):
 
     def _restart_deadline(self) -> None:
         if self._idle_timeout is not None:
-            assert self._loop is not None  # noqa: S101 - set in _start
+            assert self._loop is not None
             self._deadline = self._loop.time() + self._idle_timeout
 
     async def _next_slow(self) -> T:
@@ -175,7 +175,7 @@ class AsyncStream(Generic[T]):
     async def _read_chunk(self, resp: aiohttp.ClientResponse) -> bytes:
         if self._idle_timeout is None:
             return await resp.content.readany()
-        assert self._loop is not None  # noqa: S101 - set in _start
+        assert self._loop is not None
         remaining = self._deadline - self._loop.time()
         if remaining <= 0:
             raise self._idle_error()
@@ -202,10 +202,7 @@ class AsyncStream(Generic[T]):
             if isinstance(error, APIConnectionError):
                 error.request_id = self.request_id
             raise error from exc
-        if chunk:
-            events = self._decoder.feed(chunk)
-        else:
-            events = self._decoder.flush()
+        events = self._decoder.feed(chunk) if chunk else self._decoder.flush()
         if events:
             self._handle(events)
         if not chunk and not self._done:
@@ -235,7 +232,7 @@ class AsyncStream(Generic[T]):
                 raise self._stream_error(obj)
             try:
                 append(cast(obj))
-            except Exception as exc:  # noqa: BLE001 - any shape error means the same
+            except Exception as exc:
                 raise self._invalid(data, exc) from exc
             got_data = True
         if got_data:

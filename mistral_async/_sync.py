@@ -312,11 +312,14 @@ def _client_class() -> type:
         for name, value in _members(AsyncMistral, object).items()
         if name not in ("aclose", "with_options")
     }
-    namespace["__doc__"] = (AsyncMistral.__doc__ or "").replace(
-        "The asynchronous Mistral client.",
-        "The blocking Mistral client, generated from :class:`AsyncMistral`.",
-    ).replace("async with AsyncMistral() as client:", "with Mistral() as client:").replace(
-        "await client.", "client."
+    namespace["__doc__"] = (
+        (AsyncMistral.__doc__ or "")
+        .replace(
+            "The asynchronous Mistral client.",
+            "The blocking Mistral client, generated from :class:`AsyncMistral`.",
+        )
+        .replace("async with AsyncMistral() as client:", "with Mistral() as client:")
+        .replace("await client.", "client.")
     )
     namespace["__module__"] = __name__
     return type("Mistral", (_MistralBase,), namespace)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Final, Literal, TypedDict, final
 
 import attrs
@@ -82,6 +82,7 @@ class Timeout:
 
 DEFAULT_TIMEOUT: Final = Timeout()
 
+
 class RequestOptions(TypedDict, total=False):
     """Keyword arguments every API method accepts besides its own parameters."""
 
@@ -112,9 +113,9 @@ class Headers(Mapping[str, str]):
     header is repeated, indexing gives the first value and :meth:`get_all` every one.
     """
 
-    __slots__ = ("_items", "_index")
+    __slots__ = ("_index", "_items")
 
-    def __init__(self, items: Iterator[tuple[str, str]] | list[tuple[str, str]] = ()) -> None:
+    def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
         self._items: tuple[tuple[str, str], ...] = tuple(items)
         index: dict[str, str] = {}
         for key, value in self._items:

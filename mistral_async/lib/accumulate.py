@@ -25,7 +25,7 @@ __all__ = ["CompletionAccumulator"]
 
 
 class _Choice:
-    __slots__ = ("content", "tool_calls", "finish_reason", "has_chunks")
+    __slots__ = ("content", "finish_reason", "has_chunks", "tool_calls")
 
     def __init__(self) -> None:
         self.content: list[Any] = []
@@ -37,7 +37,7 @@ class _Choice:
 class CompletionAccumulator:
     """Collects stream chunks and builds the completion they add up to."""
 
-    __slots__ = ("id", "model", "created", "usage", "_choices")
+    __slots__ = ("_choices", "created", "id", "model", "usage")
 
     def __init__(self) -> None:
         self.id = ""
@@ -137,11 +137,7 @@ def _content(state: _Choice) -> Any:
     for piece in state.content:
         if isinstance(piece, str):
             piece = TextChunk(text=piece)
-        if (
-            result
-            and type(piece) is TextChunk
-            and type(result[-1]) is TextChunk
-        ):
+        if result and type(piece) is TextChunk and type(result[-1]) is TextChunk:
             result[-1] = TextChunk(text=result[-1].text + piece.text)
         else:
             result.append(piece)

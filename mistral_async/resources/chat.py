@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 __all__ = ["AsyncChat"]
 
+ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh"]
+
 _PATH = "/v1/chat/completions"
 _completion = cast_to(ChatCompletionResponse)
 _chunk = cast_to(CompletionChunk)
@@ -41,30 +43,28 @@ class AsyncChat(AsyncResource):
         *,
         model: str,
         messages: Sequence[MessageParam],
-        temperature: float | None | NotGiven = NOT_GIVEN,
-        top_p: float | None | NotGiven = NOT_GIVEN,
-        max_tokens: int | None | NotGiven = NOT_GIVEN,
-        stop: str | Sequence[str] | None | NotGiven = NOT_GIVEN,
-        random_seed: int | None | NotGiven = NOT_GIVEN,
-        metadata: Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
+        temperature: float | NotGiven | None = NOT_GIVEN,
+        top_p: float | NotGiven | None = NOT_GIVEN,
+        max_tokens: int | NotGiven | None = NOT_GIVEN,
+        stop: str | Sequence[str] | NotGiven | None = NOT_GIVEN,
+        random_seed: int | NotGiven | None = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven | None = NOT_GIVEN,
         response_format: ResponseFormat | Mapping[str, Any] | NotGiven = NOT_GIVEN,
-        tools: Sequence[Tool | Mapping[str, Any]] | None | NotGiven = NOT_GIVEN,
+        tools: Sequence[Tool | Mapping[str, Any]] | NotGiven | None = NOT_GIVEN,
         tool_choice: ToolChoice
         | Literal["auto", "none", "any", "required"]
         | Mapping[str, Any]
         | NotGiven = NOT_GIVEN,
-        presence_penalty: float | None | NotGiven = NOT_GIVEN,
-        frequency_penalty: float | None | NotGiven = NOT_GIVEN,
-        n: int | None | NotGiven = NOT_GIVEN,
+        presence_penalty: float | NotGiven | None = NOT_GIVEN,
+        frequency_penalty: float | NotGiven | None = NOT_GIVEN,
+        n: int | NotGiven | None = NOT_GIVEN,
         prediction: Prediction | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
-        reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh"]
-        | None
-        | NotGiven = NOT_GIVEN,
-        prompt_mode: Literal["reasoning"] | None | NotGiven = NOT_GIVEN,
-        guardrails: Sequence[Mapping[str, Any]] | None | NotGiven = NOT_GIVEN,
-        prompt_cache_key: str | None | NotGiven = NOT_GIVEN,
-        service_tier: Literal["auto", "standard_only"] | None | NotGiven = NOT_GIVEN,
+        reasoning_effort: ReasoningEffort | NotGiven | None = NOT_GIVEN,
+        prompt_mode: Literal["reasoning"] | NotGiven | None = NOT_GIVEN,
+        guardrails: Sequence[Mapping[str, Any]] | NotGiven | None = NOT_GIVEN,
+        prompt_cache_key: str | NotGiven | None = NOT_GIVEN,
+        service_tier: Literal["auto", "standard_only"] | NotGiven | None = NOT_GIVEN,
         safe_prompt: bool | NotGiven = NOT_GIVEN,
         **options: Unpack[RequestOptions],
     ) -> ChatCompletionResponse:
@@ -77,7 +77,9 @@ class AsyncChat(AsyncResource):
         :class:`~mistral_async.RequestOptions` (``timeout``, ``max_retries``, ...).
         """
         body = body_of(ChatCompletionRequest(**params(locals())))
-        result: ChatCompletionResponse = await self._request("POST", _PATH, _completion, options, body=body)
+        result: ChatCompletionResponse = await self._request(
+            "POST", _PATH, _completion, options, body=body
+        )
         return result
 
     @stream_twin(complete)
@@ -91,7 +93,11 @@ class AsyncChat(AsyncResource):
         options = {k: kwargs.pop(k) for k in list(kwargs) if k in _OPTION_NAMES}
         body = body_of(ChatCompletionRequest(**kwargs, stream=True))
         stream: ChatCompletionStream = self._stream(
-            ChatCompletionStream, _PATH, _chunk, body, options  # type: ignore[arg-type]
+            ChatCompletionStream,
+            _PATH,
+            _chunk,
+            body,
+            options,  # type: ignore[arg-type]
         )
         return stream
 

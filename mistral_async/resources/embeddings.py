@@ -29,11 +29,10 @@ class AsyncEmbeddings(AsyncResource):
         *,
         model: str,
         inputs: str | Sequence[str],
-        output_dimension: int | None | NotGiven = NOT_GIVEN,
-        output_dtype: Literal["float", "int8", "uint8", "binary", "ubinary"]
-        | NotGiven = NOT_GIVEN,
+        output_dimension: int | NotGiven | None = NOT_GIVEN,
+        output_dtype: Literal["float", "int8", "uint8", "binary", "ubinary"] | NotGiven = NOT_GIVEN,
         encoding_format: Literal["float", "base64"] | NotGiven = NOT_GIVEN,
-        metadata: Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven | None = NOT_GIVEN,
         **options: Unpack[RequestOptions],
     ) -> EmbeddingResponse:
         """Embed ``inputs`` (sent as the API's ``input``) with ``model``, e.g. ``"mistral-embed"``.

@@ -32,15 +32,15 @@ class AsyncFim(AsyncResource):
         *,
         model: str,
         prompt: str,
-        suffix: str | None | NotGiven = NOT_GIVEN,
-        temperature: float | None | NotGiven = NOT_GIVEN,
-        top_p: float | None | NotGiven = NOT_GIVEN,
-        max_tokens: int | None | NotGiven = NOT_GIVEN,
-        min_tokens: int | None | NotGiven = NOT_GIVEN,
-        stop: str | Sequence[str] | None | NotGiven = NOT_GIVEN,
-        random_seed: int | None | NotGiven = NOT_GIVEN,
-        metadata: Mapping[str, Any] | None | NotGiven = NOT_GIVEN,
-        prompt_cache_key: str | None | NotGiven = NOT_GIVEN,
+        suffix: str | NotGiven | None = NOT_GIVEN,
+        temperature: float | NotGiven | None = NOT_GIVEN,
+        top_p: float | NotGiven | None = NOT_GIVEN,
+        max_tokens: int | NotGiven | None = NOT_GIVEN,
+        min_tokens: int | NotGiven | None = NOT_GIVEN,
+        stop: str | Sequence[str] | NotGiven | None = NOT_GIVEN,
+        random_seed: int | NotGiven | None = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven | None = NOT_GIVEN,
+        prompt_cache_key: str | NotGiven | None = NOT_GIVEN,
         **options: Unpack[RequestOptions],
     ) -> FIMCompletionResponse:
         """Create a FIM completion (for example with ``model="codestral-latest"``).
@@ -59,6 +59,10 @@ class AsyncFim(AsyncResource):
         options = {k: kwargs.pop(k) for k in list(kwargs) if k in REQUEST_OPTION_NAMES}
         body = body_of(FIMCompletionRequest(**kwargs, stream=True))
         stream: ChatCompletionStream = self._stream(
-            ChatCompletionStream, _PATH, _chunk, body, options  # type: ignore[arg-type]
+            ChatCompletionStream,
+            _PATH,
+            _chunk,
+            body,
+            options,  # type: ignore[arg-type]
         )
         return stream

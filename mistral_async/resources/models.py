@@ -40,8 +40,8 @@ class AsyncModels(AsyncResource):
     async def list(
         self,
         *,
-        provider: str | None | NotGiven = NOT_GIVEN,
-        model: str | None | NotGiven = NOT_GIVEN,
+        provider: str | NotGiven | None = NOT_GIVEN,
+        model: str | NotGiven | None = NOT_GIVEN,
         **options: Unpack[RequestOptions],
     ) -> ModelList:
         """List the models available to you (optionally filtered by ``provider`` / ``model``)."""
@@ -64,9 +64,7 @@ class AsyncModels(AsyncResource):
         result: ModelCard = await self._request("GET", path, _card, options)
         return result
 
-    async def delete(
-        self, model_id: str, **options: Unpack[RequestOptions]
-    ) -> DeleteModelResponse:
+    async def delete(self, model_id: str, **options: Unpack[RequestOptions]) -> DeleteModelResponse:
         """Delete one of your fine-tuned models."""
         path = f"/v1/models/{path_param('model_id', model_id)}"
         result: DeleteModelResponse = await self._request("DELETE", path, _deleted, options)
@@ -76,8 +74,8 @@ class AsyncModels(AsyncResource):
         self,
         model_id: str,
         *,
-        name: str | None | NotGiven = NOT_GIVEN,
-        description: str | None | NotGiven = NOT_GIVEN,
+        name: str | NotGiven | None = NOT_GIVEN,
+        description: str | NotGiven | None = NOT_GIVEN,
         **options: Unpack[RequestOptions],
     ) -> FineTunedModel:
         """Rename a fine-tuned model or change its description."""

@@ -11,7 +11,7 @@ import attrs
 from .._errors import InvalidParameterError
 from .._types import NotGiven
 
-__all__ = ["messages", "number", "one_of", "sequence", "string", "strings", "mapping"]
+__all__ = ["mapping", "messages", "number", "one_of", "sequence", "string", "strings"]
 
 Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
 _ROLES = ("system", "user", "assistant", "tool")
@@ -30,7 +30,7 @@ def number(
     nullable: bool = True,
 ) -> Validator:
     """A number (an int when ``integer``) within the spec's bounds."""
-    kinds: tuple[type, ...] = (int,) if integer else (int, float)
+    kinds: tuple[type[int] | type[float], ...] = (int,) if integer else (int, float)
     noun = "an integer" if integer else "a number"
 
     def check(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -134,7 +134,9 @@ def strings(*, nullable: bool = True, single: bool = True, min_items: int = 0) -
     return check
 
 
-def _model_or_dict(kind: str, key: str, allowed: tuple[str, ...] | None) -> Callable[[str, Any], None]:
+def _model_or_dict(
+    kind: str, key: str, allowed: tuple[str, ...] | None
+) -> Callable[[str, Any], None]:
     from .._converter import Model
 
     def item(path: str, value: Any) -> None:

@@ -442,24 +442,22 @@ class _CompletionParams(Model):
     """Parameters chat and FIM completions share."""
 
     model: str = attrs.field(validator=v.string(nullable=False, non_empty=True))
-    temperature: float | None | NotGiven = attrs.field(
+    temperature: float | NotGiven | None = attrs.field(
         default=NOT_GIVEN, validator=v.number(ge=0, le=1.5)
     )
-    top_p: float | None | NotGiven = attrs.field(
-        default=NOT_GIVEN, validator=v.number(gt=0, le=1)
-    )
-    max_tokens: int | None | NotGiven = attrs.field(
+    top_p: float | NotGiven | None = attrs.field(default=NOT_GIVEN, validator=v.number(gt=0, le=1))
+    max_tokens: int | NotGiven | None = attrs.field(
         default=NOT_GIVEN, validator=v.number(ge=0, integer=True)
     )
     stream: bool | NotGiven = NOT_GIVEN
-    stop: str | list[str] | None | NotGiven = attrs.field(default=NOT_GIVEN, validator=v.strings())
-    random_seed: int | None | NotGiven = attrs.field(
+    stop: str | list[str] | NotGiven | None = attrs.field(default=NOT_GIVEN, validator=v.strings())
+    random_seed: int | NotGiven | None = attrs.field(
         default=NOT_GIVEN, validator=v.number(ge=0, integer=True)
     )
-    metadata: dict[str, Any] | None | NotGiven = attrs.field(
+    metadata: dict[str, Any] | NotGiven | None = attrs.field(
         default=NOT_GIVEN, validator=v.mapping()
     )
-    prompt_cache_key: str | None | NotGiven = attrs.field(default=NOT_GIVEN, validator=v.string())
+    prompt_cache_key: str | NotGiven | None = attrs.field(default=NOT_GIVEN, validator=v.string())
 
 
 @attrs.define(slots=True, kw_only=True)
@@ -470,34 +468,34 @@ class ChatCompletionRequest(_CompletionParams):
     response_format: ResponseFormat | dict[str, Any] | NotGiven = attrs.field(
         default=NOT_GIVEN, validator=_check_response_format
     )
-    tools: list[Tool | dict[str, Any]] | None | NotGiven = attrs.field(
+    tools: list[Tool | dict[str, Any]] | NotGiven | None = attrs.field(
         default=NOT_GIVEN, validator=v.sequence(v.objects("tool", "type", None))
     )
     tool_choice: ToolChoice | str | dict[str, Any] | NotGiven = attrs.field(
         default=NOT_GIVEN, validator=_check_tool_choice
     )
-    presence_penalty: float | None | NotGiven = attrs.field(
+    presence_penalty: float | NotGiven | None = attrs.field(
         default=NOT_GIVEN, validator=v.number(ge=-2, le=2)
     )
-    frequency_penalty: float | None | NotGiven = attrs.field(
+    frequency_penalty: float | NotGiven | None = attrs.field(
         default=NOT_GIVEN, validator=v.number(ge=-2, le=2)
     )
-    n: int | None | NotGiven = attrs.field(
+    n: int | NotGiven | None = attrs.field(
         default=NOT_GIVEN, validator=v.number(ge=1, integer=True)
     )
     prediction: Prediction | dict[str, Any] | NotGiven = NOT_GIVEN
     parallel_tool_calls: bool | NotGiven = NOT_GIVEN
-    reasoning_effort: str | None | NotGiven = attrs.field(
+    reasoning_effort: str | NotGiven | None = attrs.field(
         default=NOT_GIVEN,
         validator=v.one_of("none", "minimal", "low", "medium", "high", "xhigh"),
     )
-    prompt_mode: str | None | NotGiven = attrs.field(
+    prompt_mode: str | NotGiven | None = attrs.field(
         default=NOT_GIVEN, validator=v.one_of("reasoning")
     )
-    guardrails: list[dict[str, Any]] | None | NotGiven = attrs.field(
+    guardrails: list[dict[str, Any]] | NotGiven | None = attrs.field(
         default=NOT_GIVEN, validator=v.sequence(v.objects("guardrail config", "", None))
     )
-    service_tier: str | None | NotGiven = attrs.field(
+    service_tier: str | NotGiven | None = attrs.field(
         default=NOT_GIVEN, validator=v.one_of("auto", "standard_only")
     )
     safe_prompt: bool | NotGiven = NOT_GIVEN
@@ -508,8 +506,8 @@ class FIMCompletionRequest(_CompletionParams):
     """The body of a fill-in-the-middle completion request."""
 
     prompt: str = attrs.field(validator=v.string(nullable=False))
-    suffix: str | None | NotGiven = attrs.field(default=NOT_GIVEN, validator=v.string())
-    min_tokens: int | None | NotGiven = attrs.field(
+    suffix: str | NotGiven | None = attrs.field(default=NOT_GIVEN, validator=v.string())
+    min_tokens: int | NotGiven | None = attrs.field(
         default=NOT_GIVEN, validator=v.number(ge=0, integer=True)
     )
 

@@ -49,10 +49,10 @@ class EmbeddingRequest(Model):
 
     model: str = attrs.field(validator=v.string(nullable=False, non_empty=True))
     input: str | list[str] = attrs.field(validator=v.strings(nullable=False, min_items=1))
-    metadata: dict[str, Any] | None | NotGiven = attrs.field(
+    metadata: dict[str, Any] | NotGiven | None = attrs.field(
         default=NOT_GIVEN, validator=v.mapping()
     )
-    output_dimension: int | None | NotGiven = attrs.field(
+    output_dimension: int | NotGiven | None = attrs.field(
         default=NOT_GIVEN, validator=v.number(gt=0, integer=True)
     )
     output_dtype: str | NotGiven = attrs.field(

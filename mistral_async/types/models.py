@@ -196,8 +196,8 @@ from . import _validate as v  # noqa: E402
 class UpdateModelRequest(Model):
     """The body of a fine-tuned model update."""
 
-    name: str | None | NotGiven = attrs.field(default=NOT_GIVEN, validator=v.string())
-    description: str | None | NotGiven = attrs.field(default=NOT_GIVEN, validator=v.string())
+    name: str | NotGiven | None = attrs.field(default=NOT_GIVEN, validator=v.string())
+    description: str | NotGiven | None = attrs.field(default=NOT_GIVEN, validator=v.string())
 
 
 __all__ += ["UpdateModelRequest"]
