@@ -16,7 +16,6 @@ from typing import Any, Literal, TypeVar
 
 import attrs
 import cattrs
-from cattrs.gen import make_dict_unstructure_fn, override
 
 from ._types import NOT_GIVEN, NotGiven
 
@@ -175,23 +174,46 @@ def _type_error(cls: type[Any], data: Any) -> None:
     raise TypeError(f"expected an object for {cls.__name__}, got {type(data).__name__}")
 
 
-def _omittable(field: attrs.Attribute[Any]) -> bool:
-    return field.default is NOT_GIVEN or field.default is None
+_PLAIN = frozenset({str, int, float, bool, type(None), dict})
+
+
+def _unstructure_value(value: Any) -> Any:
+    """Unstructure by the value's runtime type, so a dict may stand wherever an object may."""
+    if value.__class__ in _PLAIN:
+        return value
+    return converter.unstructure(value)
 
 
 def _unstructure_factory(cls: type[Model]) -> Callable[[Model], dict[str, Any]]:
-    overrides = {a.name: override(omit_if_default=_omittable(a)) for a in attrs.fields(cls)}
-    overrides["_extra"] = override(omit=True)
-    base = make_dict_unstructure_fn(cls, converter, **overrides)  # type: ignore[arg-type]
+    """Generate a straight-line unstructure function for one attrs class.
 
-    def unstructure_model(obj: Model) -> dict[str, Any]:
-        result = base(obj)
-        extra = obj._extra
-        if extra:
-            result.update(extra)
-        return result
-
-    return unstructure_model
+    A field left at ``NOT_GIVEN`` is left out; so is an optional field at its ``None``
+    default. Values are unstructured by their runtime type (attrs object, dict, list).
+    """
+    namespace: dict[str, Any] = {"_NG": NOT_GIVEN, "_u": _unstructure_value, "_PLAIN": _PLAIN}
+    body = ["def unstructure_model(obj):", "    res = {}"]
+    for field in attrs.fields(cls):
+        if field.name == "_extra":
+            continue
+        name = field.name
+        body.append(f"    v = obj.{name}")
+        if field.default is NOT_GIVEN:
+            body.append("    if v is not _NG:")
+        elif field.default is None:
+            body.append("    if v is not None and v is not _NG:")
+        else:
+            body.append("    if True:")
+        body.append(f"        res[{name!r}] = v if v.__class__ in _PLAIN else _u(v)")
+    body += [
+        "    extra = obj._extra",
+        "    if extra:",
+        "        res.update(extra)",
+        "    return res",
+    ]
+    source = "\n".join(body)
+    exec(compile(source, f"<unstructure {cls.__qualname__}>", "exec"), namespace)  # noqa: S102 - generated from attrs fields, not from input
+    result: Callable[[Model], dict[str, Any]] = namespace["unstructure_model"]
+    return result
 
 
 converter.register_structure_hook_factory(_is_model, _structure_factory)

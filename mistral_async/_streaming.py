@@ -17,7 +17,13 @@ from typing import Any, Generic, TypeVar
 
 import aiohttp
 
-from ._errors import APIConnectionError, APIStreamError, APITimeoutError, ResponseValidationError
+from ._errors import (
+    APIConnectionError,
+    APIStreamError,
+    APITimeoutError,
+    MistralError,
+    ResponseValidationError,
+)
 from ._json import loads
 from ._response import request_id_of
 from ._retry import call_with_retries
@@ -72,6 +78,8 @@ class AsyncStream(Generic[T]):
         self._loop: asyncio.AbstractEventLoop | None = None
         # Subclasses that fold the events (get_final_completion) set this to a list.
         self._history: list[T] | None = None
+        # An error that arrived after events still undelivered: raised once they are read.
+        self._error: BaseException | None = None
 
     # -- public surface --------------------------------------------------------------
 
@@ -163,6 +171,10 @@ class AsyncStream(Generic[T]):
             await self._start()
         try:
             while not self._items:
+                error = self._error
+                if error is not None:
+                    self._error = None
+                    raise error
                 if self._done or self._closed:
                     self._close()
                     raise StopAsyncIteration
@@ -203,13 +215,21 @@ class AsyncStream(Generic[T]):
                 error.request_id = self.request_id
             raise error from exc
         events = self._decoder.feed(chunk) if chunk else self._decoder.flush()
-        if events:
-            self._handle(events)
-        if not chunk and not self._done:
-            raise APIConnectionError(
-                "The stream ended before it was complete (no [DONE] event)",
-                request_id=self.request_id,
-            )
+        try:
+            if events:
+                self._handle(events)
+            if not chunk and not self._done:
+                raise APIConnectionError(
+                    "The stream ended before it was complete (no [DONE] event)",
+                    request_id=self.request_id,
+                )
+        except MistralError as exc:
+            if not self._items:
+                raise
+            # Deliver the events that came before the error first.
+            self._error = exc
+            self._close_response()
+            return
         if self._done:
             await self._finish(resp)
 

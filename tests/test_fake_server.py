@@ -19,8 +19,10 @@ from typing import Any, TypeVar
 import aiohttp
 import pytest
 
-from mistral_async.testing import FakeMistral
-from mistral_async.testing.pytest_plugin import fake_mistral  # noqa: F401 - fixture import
+from mistral_async.testing import FakeMistral, pytest_plugin
+
+# Bring the plugin's fixture into scope whether or not the pytest11 entry point is installed.
+fake_mistral = pytest_plugin.fake_mistral
 
 T = TypeVar("T")
 
@@ -107,11 +109,14 @@ def test_missing_or_wrong_key_is_401(fake_mistral: FakeMistral) -> None:
     async def scenario() -> list[Reply]:
         return [
             await call(fake_mistral, "GET", "/v1/models", headers={}),
+            await call(fake_mistral, "GET", "/v1/models", headers={"Authorization": "Bearer nope"}),
             await call(
-                fake_mistral, "GET", "/v1/models", headers={"Authorization": "Bearer nope"}
+                fake_mistral,
+                "POST",
+                "/v1/chat/completions",
+                json_body=chat_body(),
+                headers={"Authorization": fake_mistral.api_key},
             ),
-            await call(fake_mistral, "POST", "/v1/chat/completions", json_body=chat_body(),
-                       headers={"Authorization": fake_mistral.api_key}),
         ]
 
     for reply in run(scenario()):
@@ -184,7 +189,8 @@ def test_chat_completion_shape(fake_mistral: FakeMistral) -> None:
     }
     assert body["choices"][0]["finish_reason"] == "stop"
     usage = body["usage"]
-    assert usage["prompt_tokens"] > 0 and usage["completion_tokens"] > 0
+    assert usage["prompt_tokens"] > 0
+    assert usage["completion_tokens"] > 0
     assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
 
 
@@ -311,7 +317,8 @@ def test_fim(fake_mistral: FakeMistral) -> None:
 
     plain, streamed = run(scenario())
     content = plain.json()["choices"][0]["message"]["content"]
-    assert "'def add(a, b):'" in content and "'return c'" in content
+    assert "'def add(a, b):'" in content
+    assert "'return c'" in content
     chunks = [json.loads(event) for event in sse_events(streamed.body)[:-1]]
     assert len(chunks) >= 10
     assert "".join(chunk["choices"][0]["delta"]["content"] for chunk in chunks) == content
@@ -358,7 +365,9 @@ def test_models_list_and_retrieve(fake_mistral: FakeMistral) -> None:
             await call(fake_mistral, "GET", "/v1/models", params={"model": "codestral-latest"}),
             await call(fake_mistral, "GET", "/v1/models/mistral-large-latest"),
             await call(fake_mistral, "GET", f"/v1/models/{FT_MODEL}"),
-            await call(fake_mistral, "GET", "/v1/models/ft%3Aopen-mistral-7b%3Afake%3A20240101%3Aabc12345"),
+            await call(
+                fake_mistral, "GET", "/v1/models/ft%3Aopen-mistral-7b%3Afake%3A20240101%3Aabc12345"
+            ),
             await call(fake_mistral, "GET", "/v1/models/no-such-model"),
             await call(fake_mistral, "GET", "/v1/models/mistral-large-latest/extra"),
         ]
@@ -413,8 +422,8 @@ def test_fine_tuned_model_lifecycle(fake_mistral: FakeMistral) -> None:
             ),
         ]
 
-    updated, archived, after, unarchived, base_delete, deleted, gone, base_archive, bad_patch = (
-        run(scenario())
+    updated, archived, after, unarchived, base_delete, deleted, gone, base_archive, bad_patch = run(
+        scenario()
     )
     assert updated.status == 200
     assert updated.json()["name"] == "my-model"
@@ -521,7 +530,17 @@ def test_types_messages_and_nulls_are_validated(fake_mistral: FakeMistral) -> No
         ("union_tag_not_found", ("body", "messages", 1)),
         ("missing", ("body", "messages", 2, "user", "content")),
         ("string_type", ("body", "messages", 3, "system", "content", "str")),
-        ("list_type", ("body", "messages", 3, "system", "content", "list[tagged-union[TextChunk,ThinkChunk]]")),
+        (
+            "list_type",
+            (
+                "body",
+                "messages",
+                3,
+                "system",
+                "content",
+                "list[tagged-union[TextChunk,ThinkChunk]]",
+            ),
+        ),
         ("string_type", ("body", "messages", 4, "assistant", "tool_calls", 0, "function", "name")),
         ("missing", ("body", "messages", 4, "assistant", "tool_calls", 0, "function", "arguments")),
         ("model_attributes_type", ("body", "messages", 5)),
@@ -541,7 +560,10 @@ def test_valid_rich_request_is_accepted(fake_mistral: FakeMistral) -> None:
                 "role": "assistant",
                 "content": None,
                 "tool_calls": [
-                    {"id": "call_1", "function": {"name": "get_weather", "arguments": {"city": "Paris"}}}
+                    {
+                        "id": "call_1",
+                        "function": {"name": "get_weather", "arguments": {"city": "Paris"}},
+                    }
                 ],
             },
             {"role": "tool", "content": "sunny", "tool_call_id": "call_1", "name": "get_weather"},
@@ -565,13 +587,17 @@ def test_valid_rich_request_is_accepted(fake_mistral: FakeMistral) -> None:
     reply = run(call(fake_mistral, "POST", "/v1/chat/completions", json_body=body))
     assert reply.status == 200, reply.json()
     content = reply.json()["choices"][0]["message"]["content"]
-    assert json.loads(content) == {"reply": "Hello! You said: Weather?. This reply comes from the fake Mistral server."}
+    assert json.loads(content) == {
+        "reply": "Hello! You said: Weather?. This reply comes from the fake Mistral server."
+    }
 
 
 def test_embeddings_and_fim_are_validated(fake_mistral: FakeMistral) -> None:
     async def scenario() -> tuple[Reply, Reply]:
         return (
-            await call(fake_mistral, "POST", "/v1/embeddings", json_body={"input": [1], "model": "e"}),
+            await call(
+                fake_mistral, "POST", "/v1/embeddings", json_body={"input": [1], "model": "e"}
+            ),
             await call(fake_mistral, "POST", "/v1/fim/completions", json_body={"model": "c"}),
         )
 
@@ -590,7 +616,10 @@ def test_fail_next(fake_mistral: FakeMistral) -> None:
     fake_mistral.fail_next(status=500, body="oops")
 
     async def scenario() -> list[Reply]:
-        return [await call(fake_mistral, "POST", "/v1/chat/completions", json_body=chat_body()) for _ in range(5)]
+        return [
+            await call(fake_mistral, "POST", "/v1/chat/completions", json_body=chat_body())
+            for _ in range(5)
+        ]
 
     replies = run(scenario())
     assert [reply.status for reply in replies] == [503, 503, 429, 500, 200]
@@ -643,22 +672,27 @@ def test_delay_lets_client_timeout(fake_mistral: FakeMistral) -> None:
 def test_cut_stream_after(fake_mistral: FakeMistral) -> None:
     fake_mistral.cut_stream_after(3)
 
+    async def read_into(response: aiohttp.ClientResponse, sink: list[bytes]) -> None:
+        async for chunk in response.content.iter_any():
+            sink.append(chunk)
+
     async def scenario() -> tuple[bytes, Reply]:
-        received = b""
-        async with aiohttp.ClientSession() as session:
-            async with session.post(
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(
                 fake_mistral.url + "/v1/chat/completions",
                 json=chat_body(stream=True),
                 headers=auth(fake_mistral),
-            ) as response:
-                assert response.status == 200
-                with pytest.raises(aiohttp.ClientPayloadError):
-                    async for chunk in response.content.iter_any():
-                        received += chunk
+            ) as response,
+        ):
+            assert response.status == 200
+            received: list[bytes] = []
+            with pytest.raises(aiohttp.ClientPayloadError):
+                await read_into(response, received)
         after = await call(
             fake_mistral, "POST", "/v1/chat/completions", json_body=chat_body(stream=True)
         )
-        return received, after
+        return b"".join(received), after
 
     received, after = run(scenario())
     events = sse_events(received)
@@ -674,8 +708,12 @@ def test_cut_applies_only_to_streams(fake_mistral: FakeMistral) -> None:
         plain = await call(fake_mistral, "POST", "/v1/chat/completions", json_body=chat_body())
         assert plain.status == 200
         with pytest.raises(aiohttp.ClientPayloadError):
-            await call(fake_mistral, "POST", "/v1/chat/completions", json_body=chat_body(stream=True))
-        return await call(fake_mistral, "POST", "/v1/chat/completions", json_body=chat_body(stream=True))
+            await call(
+                fake_mistral, "POST", "/v1/chat/completions", json_body=chat_body(stream=True)
+            )
+        return await call(
+            fake_mistral, "POST", "/v1/chat/completions", json_body=chat_body(stream=True)
+        )
 
     assert run(scenario()).status == 200
 
@@ -712,9 +750,9 @@ def test_fault_arguments_are_checked() -> None:
         fake.fail_next(status=99)
     with pytest.raises(ValueError, match="n must be"):
         fake.drop_next(-1)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="seconds must be"):
         fake.delay_next(-1)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="k must be"):
         fake.cut_stream_after(-1)
 
 
@@ -737,7 +775,11 @@ def test_requests_are_recorded(fake_mistral: FakeMistral) -> None:
 
     run(scenario())
     first, second = fake_mistral.requests
-    assert (first.method, first.path, first.query) == ("GET", "/v1/models", {"provider": "mistralai"})
+    assert (first.method, first.path, first.query) == (
+        "GET",
+        "/v1/models",
+        {"provider": "mistralai"},
+    )
     assert first.body == b""
     assert first.json is None
     assert second is fake_mistral.last_request
@@ -903,13 +945,16 @@ def test_command_line_server() -> None:
         assert "API key: k" in process.stdout.readline()
 
         async def scenario() -> int:
-            async with aiohttp.ClientSession() as session, session.get(
-                match.group(1) + "/v1/models", headers={"Authorization": "Bearer k"}
-            ) as response:
+            async with (
+                aiohttp.ClientSession() as session,
+                session.get(
+                    match.group(1) + "/v1/models", headers={"Authorization": "Bearer k"}
+                ) as response,
+            ):
                 return response.status
 
         assert run(scenario()) == 200
     finally:
         process.send_signal(signal.SIGINT)
-        stdout, stderr = process.communicate(timeout=10)
+        _, stderr = process.communicate(timeout=10)
     assert process.returncode == 0, stderr
