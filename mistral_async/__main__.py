@@ -61,7 +61,8 @@ async def demo() -> None:
         vector = embedding.data[0].embedding
         print("\n3. embeddings.create:")
         print(f"   {len(embedding.data)} vectors of {len(vector)} floats; the first starts")
-        print(f"   {[round(x, 4) for x in vector[:4]]}")  # type: ignore[union-attr]
+        if isinstance(vector, list):
+            print(f"   {[round(x, 4) for x in vector[:4]]}")
 
 
 def main(argv: list[str] | None = None) -> int:
