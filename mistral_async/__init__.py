@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from ._blocking import ChatCompletionStream, Mistral, Stream
     from ._client import AsyncMistral
     from ._errors import (
         APIConnectionError,
@@ -34,9 +35,8 @@ if TYPE_CHECKING:
     )
     from ._response import RateLimit, RateLimitWindow, RawResponse
     from ._streaming import AsyncStream
-    from ._sync import Mistral, Stream
     from ._types import NOT_GIVEN, Headers, NotGiven, RequestOptions, Timeout
-    from .lib.chat_stream import ChatCompletionStream
+    from .lib.chat_stream import AsyncChatCompletionStream
 
 __all__ = [
     "NOT_GIVEN",
@@ -45,6 +45,7 @@ __all__ = [
     "APIStatusError",
     "APIStreamError",
     "APITimeoutError",
+    "AsyncChatCompletionStream",
     "AsyncMistral",
     "AsyncStream",
     "AuthenticationError",
@@ -76,9 +77,10 @@ __all__ = [
 _LOCATIONS = {
     "AsyncMistral": "._client",
     "AsyncStream": "._streaming",
-    "ChatCompletionStream": ".lib.chat_stream",
-    "Mistral": "._sync",
-    "Stream": "._sync",
+    "AsyncChatCompletionStream": ".lib.chat_stream",
+    "ChatCompletionStream": "._blocking",
+    "Mistral": "._blocking",
+    "Stream": "._blocking",
     "RateLimit": "._response",
     "RateLimitWindow": "._response",
     "RawResponse": "._response",

@@ -15,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import re
+import sys
 import threading
 import weakref
 from collections import deque
@@ -25,6 +27,7 @@ from typing import Any, Generic, TypeVar
 from ._client import AsyncMistral, ResourceSlot
 from ._errors import MistralError
 from ._streaming import AsyncStream
+from ._types import Headers
 from .resources._base import AsyncResource
 
 __all__ = ["Mistral", "Stream"]
@@ -115,12 +118,27 @@ class Stream(Generic[T]):
     """
 
     def __init__(self, stream: AsyncStream[T], portal: _Portal) -> None:
-        self._stream = stream
+        self._async = stream
         self._portal = portal
         self._buffer: deque[T] = deque()
 
+    @property
+    def headers(self) -> Headers:
+        """The response headers (the stream must have been entered or read)."""
+        return self._async.headers
+
+    @property
+    def status_code(self) -> int:
+        """The HTTP status of the response (0 before the stream is opened)."""
+        return self._async.status_code
+
+    @property
+    def request_id(self) -> str | None:
+        """The request id the API gave this stream."""
+        return self._async.request_id
+
     def __enter__(self) -> Stream[T]:
-        self._portal.run(self._stream.__aenter__)
+        self._portal.run(self._async.__aenter__)
         return self
 
     def __exit__(
@@ -137,7 +155,7 @@ class Stream(Generic[T]):
     def __next__(self) -> T:
         buffer = self._buffer
         if not buffer:
-            buffer.extend(self._portal.run(_next_batch, self._stream))
+            buffer.extend(self._portal.run(_next_batch, self._async))
             if not buffer:
                 raise StopIteration
         return buffer.popleft()
@@ -146,17 +164,15 @@ class Stream(Generic[T]):
         """Stop reading and give the connection back."""
         self._buffer.clear()
         if not self._portal.closed:
-            self._portal.run(self._stream.aclose)
+            self._portal.run(self._async.aclose)
 
-    def __getattr__(self, name: str) -> Any:
-        # headers, status_code, request_id, get_final_completion(), until_done(), ...
-        value = getattr(self._stream, name)
-        if inspect.iscoroutinefunction(value):
-            return functools.partial(self._portal.run, value)
-        return value
+    def until_done(self) -> None:
+        """Read the stream to its end, dropping the events."""
+        for _ in self:
+            pass
 
     def __repr__(self) -> str:
-        return repr(self._stream).replace("AsyncStream", "Stream")
+        return repr(self._async).replace("AsyncStream", "Stream")
 
 
 async def _next_batch(stream: AsyncStream[T]) -> list[T]:
@@ -175,29 +191,37 @@ async def _next_batch(stream: AsyncStream[T]) -> list[T]:
 
 def _wrap(portal: _Portal, value: Any) -> Any:
     if isinstance(value, AsyncStream):
-        return Stream(value, portal)
+        return sync_class(type(value))(value, portal)
     if isinstance(value, AsyncResource):
         return sync_class(type(value))(value, portal)
     return value
 
 
+def blocking_name(text: str) -> str:
+    """The blocking twin's name of an async type (``AsyncChat`` -> ``Chat``), in any text."""
+    return _ASYNC_PREFIX.sub("", text)
+
+
+_ASYNC_PREFIX = re.compile(r"\bAsync(?=[A-Z])")
+
+
 def _blocking(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     if inspect.iscoroutinefunction(fn):
 
-        def call(self: SyncResource, /, *args: Any, **kwargs: Any) -> Any:
+        def call(self: Any, /, *args: Any, **kwargs: Any) -> Any:
             portal = self._portal
             return _wrap(portal, portal.run(getattr(self._async, name), *args, **kwargs))
 
     else:
 
-        def call(self: SyncResource, /, *args: Any, **kwargs: Any) -> Any:
+        def call(self: Any, /, *args: Any, **kwargs: Any) -> Any:
             return _wrap(self._portal, getattr(self._async, name)(*args, **kwargs))
 
     functools.update_wrapper(call, fn)
     signature = inspect.signature(fn)
     returns = signature.return_annotation
     if isinstance(returns, str):
-        returns = returns.replace("AsyncStream", "Stream").replace("ChatCompletionStream", "Stream")
+        returns = blocking_name(returns)
     call.__signature__ = signature.replace(return_annotation=returns)  # type: ignore[attr-defined]
     return call
 
@@ -245,18 +269,28 @@ _classes_lock = threading.Lock()
 
 
 def sync_class(async_cls: type) -> type:
-    """The blocking twin of an async resource class, generated once."""
+    """The blocking twin of an async resource or stream class, generated once."""
     cls = _classes.get(async_cls)
     if cls is None:
         with _classes_lock:
             cls = _classes.get(async_cls)
             if cls is None:
-                name = async_cls.__name__.removeprefix("Async")
-                namespace = _members(async_cls, AsyncResource)
-                namespace["__doc__"] = async_cls.__doc__
-                namespace["__module__"] = __name__
-                cls = _classes[async_cls] = type(name, (SyncResource,), namespace)
+                cls = _classes[async_cls] = _generate(async_cls)
     return cls
+
+
+def _generate(async_cls: type) -> type:
+    if issubclass(async_cls, AsyncStream):
+        if async_cls is AsyncStream:
+            return Stream
+        base: type = Stream
+        namespace = _members(async_cls, AsyncStream)
+    else:
+        base = SyncResource
+        namespace = _members(async_cls, AsyncResource)
+    namespace["__doc__"] = blocking_name(async_cls.__doc__ or "")
+    namespace["__module__"] = "mistral_async"
+    return type(blocking_name(async_cls.__name__), (base,), namespace)
 
 
 class _MistralBase(SyncResource):
@@ -327,3 +361,29 @@ def _client_class() -> type:
 
 Mistral: Any = _client_class()
 """The blocking Mistral client: the same constructor and methods as :class:`AsyncMistral`."""
+
+
+def async_classes() -> dict[str, type]:
+    """Every async resource and stream class reachable from :class:`AsyncMistral`, by name.
+
+    Imports every resource module; used by ``_blocking`` and the stub generator.
+    """
+    found: dict[str, type] = {}
+
+    def walk(cls: type) -> None:
+        for value in vars(cls).values():
+            if isinstance(value, ResourceSlot):
+                resource = value.load()
+                found[resource.__name__] = resource
+                walk(resource)
+        for klass in cls.__mro__:
+            for value in vars(klass).values():
+                returns = getattr(value, "__annotations__", {}).get("return")
+                if isinstance(returns, str) and returns.endswith("Stream"):
+                    module = sys.modules[value.__module__]
+                    stream_cls = getattr(module, returns, None)
+                    if isinstance(stream_cls, type) and issubclass(stream_cls, AsyncStream):
+                        found[stream_cls.__name__] = stream_cls
+
+    walk(AsyncMistral)
+    return found

@@ -8,12 +8,12 @@ from .._streaming import AsyncStream
 from ..types.chat import ChatCompletionResponse, CompletionChunk
 from .accumulate import CompletionAccumulator
 
-__all__ = ["ChatCompletionStream"]
+__all__ = ["AsyncChatCompletionStream"]
 
 _FOLD_EVERY = 4096
 
 
-class ChatCompletionStream(AsyncStream[CompletionChunk]):
+class AsyncChatCompletionStream(AsyncStream[CompletionChunk]):
     """An :class:`AsyncStream` of :class:`CompletionChunk` that can fold itself into one completion.
 
     ``await stream.get_final_completion()`` reads what is left and returns the

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from .._types import NOT_GIVEN, NotGiven
-from ..lib.chat_stream import ChatCompletionStream
+from ..lib.chat_stream import AsyncChatCompletionStream
 from ..types.chat import (
     ChatCompletionRequest,
     ChatCompletionResponse,
@@ -83,7 +83,7 @@ class AsyncChat(AsyncResource):
         return result
 
     @stream_twin(complete)
-    def stream(self, **kwargs: Any) -> ChatCompletionStream:
+    def stream(self, **kwargs: Any) -> AsyncChatCompletionStream:
         """Stream a chat completion: the same parameters as :meth:`complete`.
 
         Use the result with ``async with`` (or read it with ``async for``); each item is a
@@ -92,8 +92,8 @@ class AsyncChat(AsyncResource):
         """
         options = {k: kwargs.pop(k) for k in list(kwargs) if k in _OPTION_NAMES}
         body = body_of(ChatCompletionRequest(**kwargs, stream=True))
-        stream: ChatCompletionStream = self._stream(
-            ChatCompletionStream,
+        stream: AsyncChatCompletionStream = self._stream(
+            AsyncChatCompletionStream,
             _PATH,
             _chunk,
             body,

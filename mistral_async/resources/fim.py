@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .._types import NOT_GIVEN, REQUEST_OPTION_NAMES, NotGiven
-from ..lib.chat_stream import ChatCompletionStream
+from ..lib.chat_stream import AsyncChatCompletionStream
 from ..types.chat import CompletionChunk, FIMCompletionRequest, FIMCompletionResponse
 from ._base import AsyncResource, body_of, cast_to, params, stream_twin
 
@@ -54,12 +54,12 @@ class AsyncFim(AsyncResource):
         return result
 
     @stream_twin(complete)
-    def stream(self, **kwargs: Any) -> ChatCompletionStream:
+    def stream(self, **kwargs: Any) -> AsyncChatCompletionStream:
         """Stream a FIM completion: the same parameters as :meth:`complete`."""
         options = {k: kwargs.pop(k) for k in list(kwargs) if k in REQUEST_OPTION_NAMES}
         body = body_of(FIMCompletionRequest(**kwargs, stream=True))
-        stream: ChatCompletionStream = self._stream(
-            ChatCompletionStream,
+        stream: AsyncChatCompletionStream = self._stream(
+            AsyncChatCompletionStream,
             _PATH,
             _chunk,
             body,
