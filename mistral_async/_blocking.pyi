@@ -198,7 +198,7 @@ class Models:
 
 
 class Mistral:
-    """The blocking Mistral client: the constructor and methods of :class:`AsyncMistral`."""
+    """The blocking Mistral client, with the methods of :class:`AsyncMistral`."""
 
     chat: Chat
     fim: Fim

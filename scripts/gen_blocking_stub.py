@@ -218,7 +218,7 @@ def generate() -> str:
         "",
         "",
         "class Mistral:",
-        '    """The blocking Mistral client: the constructor and methods of :class:`AsyncMistral`."""',
+        '    """The blocking Mistral client, with the methods of :class:`AsyncMistral`."""',
         "",
     ]
     for name, value in vars(AsyncMistral).items():
