@@ -3,6 +3,7 @@
 
 import aiohttp
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from mistral_async._response import RawResponse
 from mistral_async._types import Headers, NotGiven, RequestOptions, Timeout
 from mistral_async.resources.chat import ReasoningEffort
 from mistral_async.types.chat import ChatCompletionResponse, CompletionChunk, FIMCompletionResponse, MessageParam, Prediction, ResponseFormat, Tool, ToolChoice
@@ -231,7 +232,7 @@ class Mistral:
         stream_timeout: float | NotGiven | None = ...,
     ) -> Mistral: ...
     @property
-    def with_raw_response(self) -> Mistral: ...
+    def with_raw_response(self) -> MistralWithRawResponse: ...
     @property
     def base_url(self) -> str: ...
     @property
@@ -246,3 +247,175 @@ class Mistral:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None: ...
+
+
+class ChatWithRawResponse:
+    """Chat completions: ``complete`` for the whole answer, ``stream`` for it as it comes. (raw responses)"""
+
+    def complete(
+        self,
+        *,
+        model: str,
+        messages: Sequence[MessageParam],
+        temperature: float | NotGiven | None = ...,
+        top_p: float | NotGiven | None = ...,
+        max_tokens: int | NotGiven | None = ...,
+        stop: str | Sequence[str] | NotGiven | None = ...,
+        random_seed: int | NotGiven | None = ...,
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        response_format: ResponseFormat | Mapping[str, Any] | NotGiven = ...,
+        tools: Sequence[Tool | Mapping[str, Any]] | NotGiven | None = ...,
+        tool_choice: ToolChoice | Literal['auto', 'none', 'any', 'required'] | Mapping[str, Any] | NotGiven = ...,
+        presence_penalty: float | NotGiven | None = ...,
+        frequency_penalty: float | NotGiven | None = ...,
+        n: int | NotGiven | None = ...,
+        prediction: Prediction | Mapping[str, Any] | NotGiven = ...,
+        parallel_tool_calls: bool | NotGiven = ...,
+        reasoning_effort: ReasoningEffort | NotGiven | None = ...,
+        prompt_mode: Literal['reasoning'] | NotGiven | None = ...,
+        guardrails: Sequence[Mapping[str, Any]] | NotGiven | None = ...,
+        prompt_cache_key: str | NotGiven | None = ...,
+        service_tier: Literal['auto', 'standard_only'] | NotGiven | None = ...,
+        safe_prompt: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ChatCompletionResponse]:
+        """Create a chat completion."""
+    def stream(
+        self,
+        *,
+        model: str,
+        messages: Sequence[MessageParam],
+        temperature: float | NotGiven | None = ...,
+        top_p: float | NotGiven | None = ...,
+        max_tokens: int | NotGiven | None = ...,
+        stop: str | Sequence[str] | NotGiven | None = ...,
+        random_seed: int | NotGiven | None = ...,
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        response_format: ResponseFormat | Mapping[str, Any] | NotGiven = ...,
+        tools: Sequence[Tool | Mapping[str, Any]] | NotGiven | None = ...,
+        tool_choice: ToolChoice | Literal['auto', 'none', 'any', 'required'] | Mapping[str, Any] | NotGiven = ...,
+        presence_penalty: float | NotGiven | None = ...,
+        frequency_penalty: float | NotGiven | None = ...,
+        n: int | NotGiven | None = ...,
+        prediction: Prediction | Mapping[str, Any] | NotGiven = ...,
+        parallel_tool_calls: bool | NotGiven = ...,
+        reasoning_effort: ReasoningEffort | NotGiven | None = ...,
+        prompt_mode: Literal['reasoning'] | NotGiven | None = ...,
+        guardrails: Sequence[Mapping[str, Any]] | NotGiven | None = ...,
+        prompt_cache_key: str | NotGiven | None = ...,
+        service_tier: Literal['auto', 'standard_only'] | NotGiven | None = ...,
+        safe_prompt: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> ChatCompletionStream:
+        """Stream a chat completion: the same parameters as :meth:`complete`."""
+
+
+class EmbeddingsWithRawResponse:
+    """Embeddings of one text or many. (raw responses)"""
+
+    def create(
+        self,
+        *,
+        model: str,
+        inputs: str | Sequence[str],
+        output_dimension: int | NotGiven | None = ...,
+        output_dtype: Literal['float', 'int8', 'uint8', 'binary', 'ubinary'] | NotGiven = ...,
+        encoding_format: Literal['float', 'base64'] | NotGiven = ...,
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[EmbeddingResponse]:
+        """Embed ``inputs`` (sent as the API's ``input``) with ``model``, e.g. ``"mistral-embed"``."""
+
+
+class FimWithRawResponse:
+    """Fill-in-the-middle: complete code between a ``prompt`` and an optional ``suffix``. (raw responses)"""
+
+    def complete(
+        self,
+        *,
+        model: str,
+        prompt: str,
+        suffix: str | NotGiven | None = ...,
+        temperature: float | NotGiven | None = ...,
+        top_p: float | NotGiven | None = ...,
+        max_tokens: int | NotGiven | None = ...,
+        min_tokens: int | NotGiven | None = ...,
+        stop: str | Sequence[str] | NotGiven | None = ...,
+        random_seed: int | NotGiven | None = ...,
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        prompt_cache_key: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[FIMCompletionResponse]:
+        """Create a FIM completion (for example with ``model="codestral-latest"``)."""
+    def stream(
+        self,
+        *,
+        model: str,
+        prompt: str,
+        suffix: str | NotGiven | None = ...,
+        temperature: float | NotGiven | None = ...,
+        top_p: float | NotGiven | None = ...,
+        max_tokens: int | NotGiven | None = ...,
+        min_tokens: int | NotGiven | None = ...,
+        stop: str | Sequence[str] | NotGiven | None = ...,
+        random_seed: int | NotGiven | None = ...,
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        prompt_cache_key: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> ChatCompletionStream:
+        """Stream a FIM completion: the same parameters as :meth:`complete`."""
+
+
+class ModelsWithRawResponse:
+    """The models available to you, and your fine-tuned models. (raw responses)"""
+
+    def list(
+        self,
+        *,
+        provider: str | NotGiven | None = ...,
+        model: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ModelList]:
+        """List the models available to you (optionally filtered by ``provider`` / ``model``)."""
+    def retrieve(
+        self,
+        model_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ModelCard]:
+        """Read one model (a :class:`BaseModelCard` or an :class:`FTModelCard`)."""
+    def delete(
+        self,
+        model_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[DeleteModelResponse]:
+        """Delete one of your fine-tuned models."""
+    def update(
+        self,
+        model_id: str,
+        *,
+        name: str | NotGiven | None = ...,
+        description: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[FineTunedModel]:
+        """Rename a fine-tuned model or change its description."""
+    def archive(
+        self,
+        model_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ArchiveModelResponse]:
+        """Archive a fine-tuned model."""
+    def unarchive(
+        self,
+        model_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[UnarchiveModelResponse]:
+        """Unarchive a fine-tuned model."""
+
+
+class MistralWithRawResponse:
+    """Mistral.with_raw_response: methods return a RawResponse."""
+
+    chat: ChatWithRawResponse
+    fim: FimWithRawResponse
+    embeddings: EmbeddingsWithRawResponse
+    models: ModelsWithRawResponse

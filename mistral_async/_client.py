@@ -16,6 +16,7 @@ from ._types import DEFAULT_TIMEOUT, NOT_GIVEN, NotGiven, Timeout
 if TYPE_CHECKING:
     import aiohttp
 
+    from ._raw import AsyncMistralWithRawResponse
     from .resources.chat import AsyncChat
     from .resources.embeddings import AsyncEmbeddings
     from .resources.fim import AsyncFim
@@ -199,7 +200,7 @@ class AsyncMistral:
         return clone
 
     @property
-    def with_raw_response(self) -> AsyncMistral:
+    def with_raw_response(self) -> AsyncMistralWithRawResponse:
         """The same client, whose methods return a :class:`RawResponse` (status, headers,
         request id, rate limits; ``.parse()`` gives the usual result).
 
@@ -212,7 +213,7 @@ class AsyncMistral:
         clone = copy.copy(self)
         clone.__dict__ = {k: v for k, v in self.__dict__.items() if k.startswith("_")}
         clone._raw = True
-        return clone
+        return clone  # type: ignore[return-value]  # typed by the generated _raw.pyi
 
     async def aclose(self) -> None:
         """Close the connections (unless you passed your own ``http_session``)."""
