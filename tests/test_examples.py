@@ -138,7 +138,8 @@ def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
     return dot / math.sqrt(math.fsum(x * x for x in a) * math.fsum(y * y for y in b))
 
 
-def test_embeddings(fake: FakeMistral) -> None:
+def test_embeddings(fake: FakeMistral, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(REPO))
     from examples.embeddings import TEXTS
 
     out = run_example("embeddings", fake)
@@ -214,6 +215,7 @@ def serve_in_thread(fake: FakeMistral, monkeypatch: pytest.MonkeyPatch) -> Itera
     """
     import uvicorn
 
+    monkeypatch.syspath_prepend(str(REPO))  # "examples" importable however pytest was started
     monkeypatch.setenv("MISTRAL_API_KEY", fake.api_key)
     monkeypatch.setenv("MISTRAL_SERVER_URL", fake.url)
     config = uvicorn.Config(
