@@ -29,9 +29,10 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict on the package."""
+    """mypy --strict on the package, and on the examples as users' code would be checked."""
     session.install(MYPY, "-e", ".[test]")
     session.run("mypy", "--strict", "mistral_async")
+    session.run("mypy", "--strict", "examples")
 
 
 @nox.session

@@ -10,8 +10,7 @@ from mistral_async.types.chat import ChatCompletionResponse, CompletionChunk, FI
 from mistral_async.types.embeddings import EmbeddingResponse
 from mistral_async.types.models import ArchiveModelResponse, DeleteModelResponse, FineTunedModel, ModelCard, ModelList, UnarchiveModelResponse
 from types import TracebackType
-from typing import Any, Generic, Literal, TypeVar
-from typing_extensions import Self, Unpack
+from typing import Any, Generic, Literal, Self, TypeVar, Unpack
 
 __all__ = ["Chat", "ChatCompletionStream", "Embeddings", "Fim", "Mistral", "Models", "Stream"]
 

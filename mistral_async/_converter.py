@@ -12,7 +12,7 @@ from __future__ import annotations
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Self, TypeVar
 
 import attrs
 import cattrs
@@ -52,6 +52,27 @@ class Model:
         """The object as the JSON-ready dict the API uses (unknown fields included)."""
         result: dict[str, Any] = converter.unstructure(self)
         return result
+
+    @classmethod
+    def validated(cls, **given: Any) -> Self:
+        """Build an instance after checking each given value against the API's rules.
+
+        Raises :class:`~mistral_async.InvalidParameterError` naming the parameter.
+        """
+        checks = _CHECKS.get(cls)
+        if checks is None:
+            checks = _CHECKS[cls] = {
+                a.name: (a, a.metadata[_CHECK]) for a in attrs.fields(cls) if _CHECK in a.metadata
+            }
+        for name, value in given.items():
+            entry = checks.get(name)
+            if entry is not None:
+                entry[1](None, entry[0], value)
+        return cls(**given)
+
+
+_CHECK = "mistral_async.check"
+_CHECKS: dict[type, dict[str, tuple[Any, Any]]] = {}
 
 
 converter = cattrs.Converter(detailed_validation=False)

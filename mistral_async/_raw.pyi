@@ -9,8 +9,7 @@ from mistral_async.resources.chat import ReasoningEffort
 from mistral_async.types.chat import ChatCompletionResponse, FIMCompletionResponse, MessageParam, Prediction, ResponseFormat, Tool, ToolChoice
 from mistral_async.types.embeddings import EmbeddingResponse
 from mistral_async.types.models import ArchiveModelResponse, DeleteModelResponse, FineTunedModel, ModelCard, ModelList, UnarchiveModelResponse
-from typing import Any, Literal
-from typing_extensions import Unpack
+from typing import Any, Literal, Unpack
 
 
 class AsyncChatWithRawResponse:

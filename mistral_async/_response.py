@@ -28,10 +28,13 @@ def request_id_of(headers: Mapping[str, str]) -> str | None:
 
 def _number(value: str) -> float | None:
     try:
-        number = float(value)
+        return int(value)
+    except ValueError:
+        pass
+    try:
+        return float(value)
     except ValueError:
         return None
-    return number
 
 
 @attrs.frozen(slots=True)

@@ -13,7 +13,7 @@ import itertools
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 import aiohttp
 
@@ -100,7 +100,7 @@ class AsyncStream(Generic[T]):
         """The request id the API gave this stream."""
         return None if self._headers is None else request_id_of(self._headers)
 
-    async def __aenter__(self) -> AsyncStream[T]:
+    async def __aenter__(self) -> Self:
         if not self._started:
             await self._start()
         return self

@@ -22,7 +22,7 @@ import weakref
 from collections import deque
 from collections.abc import Callable, Iterator
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 from ._client import AsyncMistral, ResourceSlot
 from ._errors import MistralError
@@ -137,7 +137,7 @@ class Stream(Generic[T]):
         """The request id the API gave this stream."""
         return self._async.request_id
 
-    def __enter__(self) -> Stream[T]:
+    def __enter__(self) -> Self:
         self._portal.run(self._async.__aenter__)
         return self
 

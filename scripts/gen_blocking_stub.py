@@ -205,7 +205,7 @@ def generate() -> str:
         ("typing", "Generic"),
         ("typing", "TypeVar"),
         ("collections.abc", "Iterator"),
-        ("typing_extensions", "Self"),
+        ("typing", "Self"),
         ("mistral_async._types", "Headers"),
     ]:
         imports.lines[(module, name)] = None

@@ -3,7 +3,8 @@
 Scripts run as subprocesses (``python examples/<name>.py``) with ``MISTRAL_API_KEY`` and
 ``MISTRAL_SERVER_URL`` pointing at a :class:`FakeMistral` in thread mode, and must print
 the fake server's deterministic replies. The FastAPI app is served by a real uvicorn
-process and called over HTTP with a plain aiohttp client.
+server (in a thread of this process, and as ``python examples/fastapi_app.py``) and called
+over HTTP with a plain aiohttp client.
 """
 
 from __future__ import annotations

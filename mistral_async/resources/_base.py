@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from .._converter import Model, converter
+from .._types import NOT_GIVEN
 
 if TYPE_CHECKING:
     from .._client import AsyncMistral
@@ -34,8 +35,15 @@ def body_of(request: Model) -> dict[str, Any]:
 
 
 def params(frame_locals: dict[str, Any]) -> dict[str, Any]:
-    """A method's own parameters from its ``locals()`` (``self`` and options left out)."""
-    return {k: v for k, v in frame_locals.items() if k != "self" and k != "options"}
+    """The parameters a method was given, from its ``locals()``.
+
+    ``self``, the per-call options and parameters left at ``NOT_GIVEN`` are left out.
+    """
+    return {
+        k: v
+        for k, v in frame_locals.items()
+        if v is not NOT_GIVEN and k != "self" and k != "options"
+    }
 
 
 def stream_twin(

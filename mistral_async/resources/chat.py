@@ -20,7 +20,7 @@ from ..types.chat import (
 from ._base import AsyncResource, body_of, cast_to, params, stream_twin
 
 if TYPE_CHECKING:
-    from typing_extensions import Unpack
+    from typing import Unpack
 
     from .._types import RequestOptions
 
@@ -76,7 +76,7 @@ class AsyncChat(AsyncResource):
         https://docs.mistral.ai/api/#tag/chat. ``options`` are the per-call settings of
         :class:`~mistral_async.RequestOptions` (``timeout``, ``max_retries``, ...).
         """
-        body = body_of(ChatCompletionRequest(**params(locals())))
+        body = body_of(ChatCompletionRequest.validated(**params(locals())))
         result: ChatCompletionResponse = await self._request(
             "POST", _PATH, _completion, options, body=body
         )
@@ -91,7 +91,7 @@ class AsyncChat(AsyncResource):
         completion.
         """
         options = {k: kwargs.pop(k) for k in list(kwargs) if k in _OPTION_NAMES}
-        body = body_of(ChatCompletionRequest(**kwargs, stream=True))
+        body = body_of(ChatCompletionRequest.validated(**kwargs, stream=True))
         stream: AsyncChatCompletionStream = self._stream(
             AsyncChatCompletionStream,
             _PATH,

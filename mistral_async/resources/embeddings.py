@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from .._types import NOT_GIVEN, NotGiven
 from ..types.embeddings import EmbeddingRequest, EmbeddingResponse
-from ._base import AsyncResource, body_of, cast_to
+from ._base import AsyncResource, body_of, cast_to, params
 
 if TYPE_CHECKING:
-    from typing_extensions import Unpack
+    from typing import Unpack
 
     from .._types import RequestOptions
 
@@ -39,14 +39,9 @@ class AsyncEmbeddings(AsyncResource):
 
         ``result.data[i].embedding`` is the vector of ``inputs[i]``.
         """
-        request = EmbeddingRequest(
-            model=model,
-            input=inputs,  # type: ignore[arg-type]
-            output_dimension=output_dimension,
-            output_dtype=output_dtype,
-            encoding_format=encoding_format,
-            metadata=metadata,  # type: ignore[arg-type]
-        )
+        given = params(locals())
+        given["input"] = given.pop("inputs")
+        request = EmbeddingRequest.validated(**given)
         result: EmbeddingResponse = await self._request(
             "POST", "/v1/embeddings", _embeddings, options, body=body_of(request)
         )

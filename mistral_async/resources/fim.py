@@ -11,7 +11,7 @@ from ..types.chat import CompletionChunk, FIMCompletionRequest, FIMCompletionRes
 from ._base import AsyncResource, body_of, cast_to, params, stream_twin
 
 if TYPE_CHECKING:
-    from typing_extensions import Unpack
+    from typing import Unpack
 
     from .._types import RequestOptions
 
@@ -47,7 +47,7 @@ class AsyncFim(AsyncResource):
 
         A parameter you leave out is not sent; an explicit ``None`` is sent as ``null``.
         """
-        body = body_of(FIMCompletionRequest(**params(locals())))
+        body = body_of(FIMCompletionRequest.validated(**params(locals())))
         result: FIMCompletionResponse = await self._request(
             "POST", _PATH, _completion, options, body=body
         )
@@ -57,7 +57,7 @@ class AsyncFim(AsyncResource):
     def stream(self, **kwargs: Any) -> AsyncChatCompletionStream:
         """Stream a FIM completion: the same parameters as :meth:`complete`."""
         options = {k: kwargs.pop(k) for k in list(kwargs) if k in REQUEST_OPTION_NAMES}
-        body = body_of(FIMCompletionRequest(**kwargs, stream=True))
+        body = body_of(FIMCompletionRequest.validated(**kwargs, stream=True))
         stream: AsyncChatCompletionStream = self._stream(
             AsyncChatCompletionStream,
             _PATH,

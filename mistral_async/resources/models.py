@@ -15,10 +15,10 @@ from ..types.models import (
     UnarchiveModelResponse,
     UpdateModelRequest,
 )
-from ._base import AsyncResource, body_of, cast_to
+from ._base import AsyncResource, body_of, cast_to, params
 
 if TYPE_CHECKING:
-    from typing_extensions import Unpack
+    from typing import Unpack
 
     from .._types import RequestOptions
 
@@ -80,7 +80,9 @@ class AsyncModels(AsyncResource):
     ) -> FineTunedModel:
         """Rename a fine-tuned model or change its description."""
         path = f"/v1/fine_tuning/models/{path_param('model_id', model_id)}"
-        body = body_of(UpdateModelRequest(name=name, description=description))
+        body = body_of(
+            UpdateModelRequest.validated(**params({"name": name, "description": description}))
+        )
         result: FineTunedModel = await self._request("PATCH", path, _fine_tuned, options, body=body)
         return result
 

@@ -17,6 +17,18 @@ Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
 _ROLES = ("system", "user", "assistant", "tool")
 
 
+CHECK = "mistral_async.check"
+
+
+def check(validator: Validator) -> dict[str, Validator]:
+    """attrs field metadata carrying a check, run by :meth:`Model.validated` on given values.
+
+    Checks are not attrs validators so that building a request checks only the
+    parameters the caller gave, not the two dozen left at ``NOT_GIVEN``.
+    """
+    return {CHECK: validator}
+
+
 def _skip(value: Any, nullable: bool) -> bool:
     return isinstance(value, NotGiven) or (nullable and value is None)
 

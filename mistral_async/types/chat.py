@@ -441,62 +441,70 @@ def _check_response_format(_: Any, attribute: attrs.Attribute[Any], value: Any) 
 class _CompletionParams(Model):
     """Parameters chat and FIM completions share."""
 
-    model: str = attrs.field(validator=v.string(nullable=False, non_empty=True))
+    model: str = attrs.field(metadata=v.check(v.string(nullable=False, non_empty=True)))
     temperature: float | NotGiven | None = attrs.field(
-        default=NOT_GIVEN, validator=v.number(ge=0, le=1.5)
+        default=NOT_GIVEN, metadata=v.check(v.number(ge=0, le=1.5))
     )
-    top_p: float | NotGiven | None = attrs.field(default=NOT_GIVEN, validator=v.number(gt=0, le=1))
+    top_p: float | NotGiven | None = attrs.field(
+        default=NOT_GIVEN, metadata=v.check(v.number(gt=0, le=1))
+    )
     max_tokens: int | NotGiven | None = attrs.field(
-        default=NOT_GIVEN, validator=v.number(ge=0, integer=True)
+        default=NOT_GIVEN, metadata=v.check(v.number(ge=0, integer=True))
     )
     stream: bool | NotGiven = NOT_GIVEN
-    stop: str | list[str] | NotGiven | None = attrs.field(default=NOT_GIVEN, validator=v.strings())
+    stop: str | list[str] | NotGiven | None = attrs.field(
+        default=NOT_GIVEN, metadata=v.check(v.strings())
+    )
     random_seed: int | NotGiven | None = attrs.field(
-        default=NOT_GIVEN, validator=v.number(ge=0, integer=True)
+        default=NOT_GIVEN, metadata=v.check(v.number(ge=0, integer=True))
     )
     metadata: dict[str, Any] | NotGiven | None = attrs.field(
-        default=NOT_GIVEN, validator=v.mapping()
+        default=NOT_GIVEN, metadata=v.check(v.mapping())
     )
-    prompt_cache_key: str | NotGiven | None = attrs.field(default=NOT_GIVEN, validator=v.string())
+    prompt_cache_key: str | NotGiven | None = attrs.field(
+        default=NOT_GIVEN, metadata=v.check(v.string())
+    )
 
 
 @attrs.define(slots=True, kw_only=True)
 class ChatCompletionRequest(_CompletionParams):
     """The body of a chat completion request."""
 
-    messages: list[MessageParam] = attrs.field(validator=v.messages)
+    messages: list[MessageParam] = attrs.field(metadata=v.check(v.messages))
     response_format: ResponseFormat | dict[str, Any] | NotGiven = attrs.field(
-        default=NOT_GIVEN, validator=_check_response_format
+        default=NOT_GIVEN, metadata=v.check(_check_response_format)
     )
     tools: list[Tool | dict[str, Any]] | NotGiven | None = attrs.field(
-        default=NOT_GIVEN, validator=v.sequence(v.objects("tool", "type", None))
+        default=NOT_GIVEN, metadata=v.check(v.sequence(v.objects("tool", "type", None)))
     )
     tool_choice: ToolChoice | str | dict[str, Any] | NotGiven = attrs.field(
-        default=NOT_GIVEN, validator=_check_tool_choice
+        default=NOT_GIVEN, metadata=v.check(_check_tool_choice)
     )
     presence_penalty: float | NotGiven | None = attrs.field(
-        default=NOT_GIVEN, validator=v.number(ge=-2, le=2)
+        default=NOT_GIVEN, metadata=v.check(v.number(ge=-2, le=2))
     )
     frequency_penalty: float | NotGiven | None = attrs.field(
-        default=NOT_GIVEN, validator=v.number(ge=-2, le=2)
+        default=NOT_GIVEN, metadata=v.check(v.number(ge=-2, le=2))
     )
     n: int | NotGiven | None = attrs.field(
-        default=NOT_GIVEN, validator=v.number(ge=1, integer=True)
+        default=NOT_GIVEN, metadata=v.check(v.number(ge=1, integer=True))
     )
     prediction: Prediction | dict[str, Any] | NotGiven = NOT_GIVEN
     parallel_tool_calls: bool | NotGiven = NOT_GIVEN
     reasoning_effort: str | NotGiven | None = attrs.field(
         default=NOT_GIVEN,
-        validator=v.one_of("none", "minimal", "low", "medium", "high", "xhigh"),
+        metadata=v.check(
+            v.one_of("none", "minimal", "low", "medium", "high", "xhigh"),
+        ),
     )
     prompt_mode: str | NotGiven | None = attrs.field(
-        default=NOT_GIVEN, validator=v.one_of("reasoning")
+        default=NOT_GIVEN, metadata=v.check(v.one_of("reasoning"))
     )
     guardrails: list[dict[str, Any]] | NotGiven | None = attrs.field(
-        default=NOT_GIVEN, validator=v.sequence(v.objects("guardrail config", "", None))
+        default=NOT_GIVEN, metadata=v.check(v.sequence(v.objects("guardrail config", "", None)))
     )
     service_tier: str | NotGiven | None = attrs.field(
-        default=NOT_GIVEN, validator=v.one_of("auto", "standard_only")
+        default=NOT_GIVEN, metadata=v.check(v.one_of("auto", "standard_only"))
     )
     safe_prompt: bool | NotGiven = NOT_GIVEN
 
@@ -505,10 +513,10 @@ class ChatCompletionRequest(_CompletionParams):
 class FIMCompletionRequest(_CompletionParams):
     """The body of a fill-in-the-middle completion request."""
 
-    prompt: str = attrs.field(validator=v.string(nullable=False))
-    suffix: str | NotGiven | None = attrs.field(default=NOT_GIVEN, validator=v.string())
+    prompt: str = attrs.field(metadata=v.check(v.string(nullable=False)))
+    suffix: str | NotGiven | None = attrs.field(default=NOT_GIVEN, metadata=v.check(v.string()))
     min_tokens: int | NotGiven | None = attrs.field(
-        default=NOT_GIVEN, validator=v.number(ge=0, integer=True)
+        default=NOT_GIVEN, metadata=v.check(v.number(ge=0, integer=True))
     )
 
 

@@ -47,20 +47,22 @@ from . import _validate as v  # noqa: E402
 class EmbeddingRequest(Model):
     """The body of an embeddings request."""
 
-    model: str = attrs.field(validator=v.string(nullable=False, non_empty=True))
-    input: str | list[str] = attrs.field(validator=v.strings(nullable=False, min_items=1))
+    model: str = attrs.field(metadata=v.check(v.string(nullable=False, non_empty=True)))
+    input: str | list[str] = attrs.field(metadata=v.check(v.strings(nullable=False, min_items=1)))
     metadata: dict[str, Any] | NotGiven | None = attrs.field(
-        default=NOT_GIVEN, validator=v.mapping()
+        default=NOT_GIVEN, metadata=v.check(v.mapping())
     )
     output_dimension: int | NotGiven | None = attrs.field(
-        default=NOT_GIVEN, validator=v.number(gt=0, integer=True)
+        default=NOT_GIVEN, metadata=v.check(v.number(gt=0, integer=True))
     )
     output_dtype: str | NotGiven = attrs.field(
         default=NOT_GIVEN,
-        validator=v.one_of("float", "int8", "uint8", "binary", "ubinary", nullable=False),
+        metadata=v.check(
+            v.one_of("float", "int8", "uint8", "binary", "ubinary", nullable=False),
+        ),
     )
     encoding_format: str | NotGiven = attrs.field(
-        default=NOT_GIVEN, validator=v.one_of("float", "base64", nullable=False)
+        default=NOT_GIVEN, metadata=v.check(v.one_of("float", "base64", nullable=False))
     )
 
 

@@ -196,8 +196,10 @@ from . import _validate as v  # noqa: E402
 class UpdateModelRequest(Model):
     """The body of a fine-tuned model update."""
 
-    name: str | NotGiven | None = attrs.field(default=NOT_GIVEN, validator=v.string())
-    description: str | NotGiven | None = attrs.field(default=NOT_GIVEN, validator=v.string())
+    name: str | NotGiven | None = attrs.field(default=NOT_GIVEN, metadata=v.check(v.string()))
+    description: str | NotGiven | None = attrs.field(
+        default=NOT_GIVEN, metadata=v.check(v.string())
+    )
 
 
 __all__ += ["UpdateModelRequest"]
