@@ -30,7 +30,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on the package, and on the examples as users' code would be checked."""
-    session.install(MYPY, "-e", ".[test]")
+    session.install(MYPY, "-e", ".[test,fast]")
     session.run("mypy", "--strict", "mistral_async")
     session.run("mypy", "--strict", "examples")
 

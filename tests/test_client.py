@@ -206,3 +206,18 @@ async def test_the_key_never_shows(
     for text in texts:
         assert secret not in text
     assert all(secret not in r.path for r in fake_mistral.requests)
+
+
+async def test_your_own_session_is_used_and_left_open(fake_mistral: FakeMistral) -> None:
+    import aiohttp
+
+    async with aiohttp.ClientSession(headers={"X-Mine": "1"}) as session:
+        client = AsyncMistral(
+            api_key=fake_mistral.api_key, server_url=fake_mistral.url, http_session=session
+        )
+        async with client:
+            assert (await client.models.list()).data
+        assert fake_mistral.last_request.headers["x-mine"] == "1"
+        assert not session.closed  # the client never closes a session it did not create
+        async with session.get(f"{fake_mistral.url}/v1/models") as resp:
+            assert resp.status == 401  # still usable (no key: the fake server refuses)
