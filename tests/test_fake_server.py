@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import math
 import os
@@ -12,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Coroutine, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -355,6 +357,26 @@ def test_embeddings(fake_mistral: FakeMistral) -> None:
     assert pair["usage"]["total_tokens"] == 4
 
 
+def test_embedding_dtypes_and_base64(fake_mistral: FakeMistral) -> None:
+    async def scenario() -> list[Any]:
+        bodies: list[dict[str, Any]] = [
+            {"model": "mistral-embed", "input": "x", "encoding_format": "base64"},
+            {"model": "mistral-embed", "input": "x", "output_dtype": "int8"},
+            {"model": "mistral-embed", "input": "x", "output_dtype": "ubinary"},
+        ]
+        return [
+            (await call(fake_mistral, "POST", "/v1/embeddings", json_body=body)).json()
+            for body in bodies
+        ]
+
+    as_base64, as_int8, as_ubinary = (body["data"][0]["embedding"] for body in run(scenario()))
+    assert len(base64.b64decode(as_base64)) == 1024 * 4
+    assert len(as_int8) == 1024
+    assert all(-128 <= value <= 127 for value in as_int8)
+    assert len(as_ubinary) == 1024 // 8
+    assert all(0 <= value <= 255 for value in as_ubinary)
+
+
 # ---------------------------------------------------------------------------- models
 
 
@@ -440,11 +462,15 @@ def test_fine_tuned_model_lifecycle(fake_mistral: FakeMistral) -> None:
     assert bad_patch.status == 404
 
 
-def test_model_state_is_per_server() -> None:
+def test_model_state_is_per_server_and_reset_restores_it() -> None:
     with FakeMistral() as first, FakeMistral() as second:
         run(call(first, "DELETE", f"/v1/models/{FT_MODEL}"))
         assert run(call(first, "GET", f"/v1/models/{FT_MODEL}")).status == 404
         assert run(call(second, "GET", f"/v1/models/{FT_MODEL}")).status == 200
+        first.fail_next()
+        first.reset()
+        assert first.requests == []
+        assert run(call(first, "GET", f"/v1/models/{FT_MODEL}")).status == 200
 
 
 # ---------------------------------------------------------------------------- validation
@@ -915,8 +941,6 @@ def test_thread_mode_start_stop_and_restart() -> None:
 
 
 def test_thread_mode_serves_a_blocking_caller(fake_mistral: FakeMistral) -> None:
-    import urllib.request
-
     request = urllib.request.Request(
         fake_mistral.url + "/v1/chat/completions",
         data=json.dumps(chat_body()).encode(),
@@ -955,6 +979,6 @@ def test_command_line_server() -> None:
 
         assert run(scenario()) == 200
     finally:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=10)
     assert process.returncode == 0, stderr

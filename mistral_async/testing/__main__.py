@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -29,14 +31,17 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 async def _serve(args: argparse.Namespace) -> None:
-    """Serve until cancelled (Ctrl-C)."""
+    """Serve until Ctrl-C or SIGTERM."""
     async with FakeMistral(
         api_key=args.api_key, host=args.host, port=args.port, stream_delay=args.stream_delay
     ) as fake:
         print(f"Fake Mistral API listening on {fake.url}", flush=True)
         print(f"API key: {fake.api_key}", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
-        await asyncio.Event().wait()
+        stop = asyncio.Event()
+        with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows loops
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        await stop.wait()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
