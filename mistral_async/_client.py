@@ -17,10 +17,18 @@ if TYPE_CHECKING:
     import aiohttp
 
     from ._raw import AsyncMistralWithRawResponse
+    from .resources.agents import AsyncAgents
+    from .resources.audio import AsyncAudio
+    from .resources.batch import AsyncBatch
+    from .resources.beta import AsyncBeta
     from .resources.chat import AsyncChat
+    from .resources.classifiers import AsyncClassifiers
     from .resources.embeddings import AsyncEmbeddings
+    from .resources.files import AsyncFiles
     from .resources.fim import AsyncFim
+    from .resources.fine_tuning import AsyncFineTuning
     from .resources.models import AsyncModels
+    from .resources.ocr import AsyncOcr
 
 __all__ = ["SERVERS", "AsyncMistral"]
 
@@ -57,7 +65,9 @@ class ResourceSlot(Generic[R]):
     def __get__(self, obj: object | None, owner: type) -> ResourceSlot[R] | R:
         if obj is None:
             return self
-        resource = self.load()(obj)  # type: ignore[call-arg]
+        # A nested resource (client.beta.agents) belongs to the client, not to its parent.
+        client = getattr(obj, "_client", obj)
+        resource = self.load()(client)  # type: ignore[call-arg]
         obj.__dict__[self.name] = resource  # later reads skip the descriptor
         return resource
 
@@ -99,6 +109,18 @@ class AsyncMistral:
         ".resources.embeddings:AsyncEmbeddings"
     )
     models: ResourceSlot[AsyncModels] = ResourceSlot(".resources.models:AsyncModels")
+    files: ResourceSlot[AsyncFiles] = ResourceSlot(".resources.files:AsyncFiles")
+    fine_tuning: ResourceSlot[AsyncFineTuning] = ResourceSlot(
+        ".resources.fine_tuning:AsyncFineTuning"
+    )
+    batch: ResourceSlot[AsyncBatch] = ResourceSlot(".resources.batch:AsyncBatch")
+    classifiers: ResourceSlot[AsyncClassifiers] = ResourceSlot(
+        ".resources.classifiers:AsyncClassifiers"
+    )
+    ocr: ResourceSlot[AsyncOcr] = ResourceSlot(".resources.ocr:AsyncOcr")
+    audio: ResourceSlot[AsyncAudio] = ResourceSlot(".resources.audio:AsyncAudio")
+    agents: ResourceSlot[AsyncAgents] = ResourceSlot(".resources.agents:AsyncAgents")
+    beta: ResourceSlot[AsyncBeta] = ResourceSlot(".resources.beta:AsyncBeta")
 
     _config: ClientConfig
     _core: SessionCore

@@ -33,12 +33,13 @@ from ._json import dumps, loads
 from ._response import RawResponse, request_id_of
 from ._retry import call_with_retries
 from ._types import NOT_GIVEN, REQUEST_OPTION_NAMES, Headers, NotGiven, RequestOptions, Timeout
+from ._uploads import Upload, form_data
 from ._version import __version__
 
 if TYPE_CHECKING:
     from ._streaming import AsyncStream
 
-__all__ = ["ClientConfig", "SessionCore", "path_param"]
+__all__ = ["ClientConfig", "SessionCore", "flat_pairs", "path_param"]
 
 T = TypeVar("T")
 log: Final = logging.getLogger("mistral_async")
@@ -107,11 +108,13 @@ class ClientConfig:
         "base_url",
         "default_headers",
         "headers",
+        "json_headers",
         "max_retries",
         "plain_timeout",
         "stream_client_timeout",
         "stream_timeout",
         "timeout",
+        "transfer_timeout",
     )
 
     def __init__(
@@ -159,7 +162,15 @@ class ClientConfig:
         if isinstance(api_key, str):
             base["Authorization"] = f"Bearer {api_key}"
         self.headers = base
+        self.json_headers = {**base, "Content-Type": "application/json"}
         self.plain_timeout, self.stream_client_timeout = _timeouts(timeout)
+        # Uploads and downloads may take long: no total limit, but an idle limit on reads.
+        self.transfer_timeout = aiohttp.ClientTimeout(
+            total=None,
+            connect=timeout.pool,
+            sock_connect=timeout.connect,
+            sock_read=timeout.read if timeout.read is not None else self.stream_timeout,
+        )
         self._urls: dict[str, URL] = {}
         plain = parts.scheme == "http" and not _is_loopback(parts.hostname or "")
         if plain and self.base_url not in _warned_plain_http:
@@ -182,7 +193,7 @@ class ClientConfig:
         return url
 
     async def auth_headers(self, api_key: str | None = None) -> dict[str, str]:
-        """Headers with the key read now (for key callables or a per-call key)."""
+        """Headers with the key read now (for key callables or a per-call key); no body type."""
         key: Any = api_key
         if key is None:
             source = self.api_key
@@ -316,9 +327,9 @@ class SessionCore:
         self,
         method: str,
         url: URL,
-        data: bytes | None,
+        data: Any,
         headers: Mapping[str, str],
-        query: Mapping[str, Any] | None,
+        query: Any,
         timeout: aiohttp.ClientTimeout,  # noqa: ASYNC109 - aiohttp's own timeout, passed through
     ) -> aiohttp.ClientResponse:
         """Send one request and return its open response; errors become typed errors.
@@ -357,23 +368,47 @@ class SessionCore:
         *,
         body: dict[str, Any] | None = None,
         query: dict[str, Any] | None = None,
+        form: list[tuple[str, Any]] | None = None,
         options: RequestOptions | None = None,
         raw: bool = False,
+        binary: bool = False,
     ) -> Any:
-        """Make one API call with retries; return the typed result (or a RawResponse)."""
+        """Make one API call with retries; return the typed result (or a RawResponse).
+
+        ``body`` is sent as JSON; ``form`` (text fields and :class:`Upload` parts) as a
+        streamed multipart body. With ``binary`` the result is an
+        :class:`AsyncBinaryResponse` whose body is read by the caller.
+        """
         settings = CallSettings(config, options) if options else None
         if settings is not None:
             config = settings.config
             body, query = _merge(settings, body, query)
-        headers: Mapping[str, str] = config.headers
+            if form is not None and body:
+                form = [*form, *flat_pairs(body)]
+                body = None
+        headers: Mapping[str, str] = config.headers if body is None else config.json_headers
         if settings is not None or not isinstance(config.api_key, str):
-            headers = await _headers(config, settings)
+            headers = await _headers(config, settings, json_body=body is not None)
         data = None if body is None else _encode(body)
+        if query:
+            query = flat_pairs(query)  # type: ignore[assignment]
         url = config.url(path)
+        max_retries = config.max_retries
         timeout = config.plain_timeout
+        if form is not None:
+            timeout = config.transfer_timeout
+            if not all(v.replayable for _, v in form if isinstance(v, Upload)):
+                max_retries = 0  # an async iterator can be sent only once
+        if binary:
+            timeout = config.transfer_timeout
 
         async def attempt() -> Any:
-            resp = await self.send(method, url, data, headers, query, timeout)
+            payload: Any = data if form is None else form_data(form)
+            resp = await self.send(method, url, payload, headers, query, timeout)
+            if binary:
+                from ._binary import AsyncBinaryResponse
+
+                return AsyncBinaryResponse(resp)
             try:
                 content = await resp.read()
             except CLIENT_ERRORS as exc:
@@ -390,7 +425,7 @@ class SessionCore:
                 )
             return _parse(content, cast, resp.status, None, resp.headers)
 
-        return await call_with_retries(attempt, config.max_retries, f"{method} {path}")
+        return await call_with_retries(attempt, max_retries, f"{method} {path}")
 
     def stream(
         self,
@@ -399,7 +434,8 @@ class SessionCore:
         path: str,
         cast: Callable[[Any], T],
         *,
-        body: dict[str, Any],
+        body: dict[str, Any] | None = None,
+        form: list[tuple[str, Any]] | None = None,
         options: RequestOptions | None = None,
         stream_class: type[AsyncStream[T]] | None = None,
     ) -> AsyncStream[T]:
@@ -414,16 +450,22 @@ class SessionCore:
         if settings is not None:
             config = settings.config
             payload, query = _merge(settings, body, None)
-        data = _encode(payload or {})
+            if form is not None and payload:
+                form = [*form, *flat_pairs(payload)]
+                payload = None
+        data = None if form is not None else _encode(payload or {})
+        max_retries = config.max_retries
+        if form is not None and not all(v.replayable for _, v in form if isinstance(v, Upload)):
+            max_retries = 0
 
         async def open_response() -> aiohttp.ClientResponse:
-            headers: Mapping[str, str] = config.headers
+            headers: Mapping[str, str] = config.json_headers if form is None else config.headers
             if settings is not None or not isinstance(config.api_key, str):
-                headers = await _headers(config, settings)
+                headers = await _headers(config, settings, json_body=form is None)
             return await self.send(
                 method,
                 config.url(path),
-                data,
+                data if form is None else form_data(form),
                 {**headers, "Accept": "text/event-stream"},
                 query,
                 config.stream_client_timeout,
@@ -433,7 +475,7 @@ class SessionCore:
             open_response,
             cast,
             idle_timeout=config.stream_timeout,
-            max_retries=config.max_retries,
+            max_retries=max_retries,
             what=f"{method} {path}",
         )
 
@@ -448,16 +490,37 @@ def _merge(
     return body, query
 
 
-async def _headers(config: ClientConfig, settings: CallSettings | None) -> dict[str, str]:
+async def _headers(
+    config: ClientConfig, settings: CallSettings | None, *, json_body: bool
+) -> dict[str, str]:
     if settings is not None and settings.api_key is not None:
         headers = await config.auth_headers(settings.api_key)
     elif isinstance(config.api_key, str):
         headers = dict(config.headers)
     else:
         headers = await config.auth_headers()
+    if json_body:
+        headers["Content-Type"] = "application/json"
     if settings is not None and settings.headers_override:
         headers.update(settings.headers_override)
     return headers
+
+
+def flat_pairs(values: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """Query or form fields as pairs.
+
+    Lists repeat the name, booleans are ``true``/``false``, ``None`` and ``NOT_GIVEN`` are
+    left out, other values are strings (uploads stay as they are).
+    """
+    pairs: list[tuple[str, Any]] = []
+    for name, value in values.items():
+        for item in value if isinstance(value, list | tuple) else [value]:
+            if item is None or isinstance(item, NotGiven):
+                continue
+            if isinstance(item, bool):
+                item = "true" if item else "false"
+            pairs.append((name, item if isinstance(item, Upload) else str(item)))
+    return pairs
 
 
 def _encode(body: dict[str, Any]) -> bytes:

@@ -39,6 +39,12 @@ _DONE = "[DONE]"
 
 
 class AsyncStream(Generic[T]):
+    # Streams that end with a final event rather than ``data: [DONE]`` (conversations,
+    # transcriptions) set these in a subclass: an event that ends the stream, and an
+    # event that is an error to raise.
+    _final_event: Callable[[Any], bool] | None = None
+    _error_event: Callable[[Any], bool] | None = None
+
     """An async iterator of typed events, and an async context manager.
 
     ::
@@ -251,10 +257,17 @@ class AsyncStream(Generic[T]):
             if event.event == "error" or (type(obj) is dict and obj.get("object") == "error"):
                 raise self._stream_error(obj)
             try:
-                append(cast(obj))
+                item = cast(obj)
             except Exception as exc:
                 raise self._invalid(data, exc) from exc
+            if self._error_event is not None and self._error_event(item):
+                raise self._stream_error(obj)
+            append(item)
             got_data = True
+            if self._final_event is not None and self._final_event(item):
+                # The stream's own last event: what follows is only the end of the body.
+                self._done = True
+                break
         if got_data:
             self._restart_deadline()
             if self._history is not None:

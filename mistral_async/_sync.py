@@ -20,12 +20,14 @@ import sys
 import threading
 import weakref
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
+from ._binary import AsyncBinaryResponse
 from ._client import AsyncMistral, ResourceSlot
 from ._errors import MistralError
+from ._pagination import AsyncPaginator
 from ._streaming import AsyncStream
 from ._types import Headers
 from .resources._base import AsyncResource
@@ -33,6 +35,8 @@ from .resources._base import AsyncResource
 __all__ = ["Mistral", "Stream"]
 
 T = TypeVar("T")
+P = TypeVar("P")
+I = TypeVar("I")  # noqa: E741 - the item type
 
 
 class _Portal:
@@ -190,11 +194,84 @@ async def _next_batch(stream: AsyncStream[T]) -> list[T]:
 
 
 def _wrap(portal: _Portal, value: Any) -> Any:
-    if isinstance(value, AsyncStream):
+    if isinstance(value, AsyncStream | AsyncResource | AsyncBinaryResponse):
         return sync_class(type(value))(value, portal)
-    if isinstance(value, AsyncResource):
-        return sync_class(type(value))(value, portal)
+    if isinstance(value, AsyncPaginator):
+        return Paginator(value, portal)
+    if isinstance(value, AsyncIterator):
+        return BlockingIterator(value, portal)
     return value
+
+
+class BlockingIterator(Iterator[T]):
+    """A plain iterator over an async iterator that runs on the client's loop."""
+
+    def __init__(self, source: AsyncIterator[T], portal: _Portal) -> None:
+        self._source = source
+        self._portal = portal
+
+    def __iter__(self) -> Iterator[T]:
+        return self
+
+    def __next__(self) -> T:
+        try:
+            item: T = self._portal.run(_anext, self._source)
+        except StopAsyncIteration:
+            raise StopIteration from None
+        return item
+
+    def close(self) -> None:
+        """Stop early, releasing what the async iterator holds."""
+        aclose = getattr(self._source, "aclose", None)
+        if aclose is not None and not self._portal.closed:
+            self._portal.run(aclose)
+
+
+async def _anext(source: AsyncIterator[T]) -> T:
+    return await source.__anext__()
+
+
+class Paginator(Generic[P, I]):
+    """The blocking twin of :class:`AsyncPaginator`: iterate it for every item across pages.
+
+    ::
+
+        for file in client.files.list():        # every item, fetching pages as needed
+            ...
+        page = client.files.list().first_page() # one page object
+        client.files.list().data                # the first page's fields, directly
+    """
+
+    def __init__(self, paginator: AsyncPaginator[P, I], portal: _Portal) -> None:
+        self._async = paginator
+        self._portal = portal
+        self._first: list[P] = []
+
+    def first_page(self) -> P:
+        """The first page (fetched once)."""
+        if not self._first:
+            self._first.append(self._portal.run(self._async.first_page))
+        return self._first[0]
+
+    def pages(self) -> Iterator[P]:
+        """Every page, fetched one after the other."""
+        pages = BlockingIterator(self._async.pages(), self._portal)
+        try:
+            yield from pages
+        finally:
+            pages.close()
+
+    def __iter__(self) -> Iterator[I]:
+        for page in self.pages():
+            yield from self._async._items(page)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.first_page(), name)
+
+    def __repr__(self) -> str:
+        return repr(self._async).replace("AsyncPaginator", "Paginator")
 
 
 def blocking_name(text: str) -> str:
@@ -203,10 +280,16 @@ def blocking_name(text: str) -> str:
 
 
 _ASYNC_PREFIX = re.compile(r"\bAsync(?=[A-Z])")
+_ASYNC_NAME = re.compile(r"\bAsync[A-Z]\w*")
 
 
 def _blocking(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
-    if inspect.iscoroutinefunction(fn):
+    if inspect.isasyncgenfunction(fn):
+
+        def call(self: Any, /, *args: Any, **kwargs: Any) -> Any:
+            return BlockingIterator(getattr(self._async, name)(*args, **kwargs), self._portal)
+
+    elif inspect.iscoroutinefunction(fn):
 
         def call(self: Any, /, *args: Any, **kwargs: Any) -> Any:
             portal = self._portal
@@ -240,7 +323,15 @@ class _SyncSlot:
         return resource
 
 
+def _delegate(name: str, prop: property) -> property:
+    return property(lambda self: getattr(self._async, name), doc=prop.__doc__)
+
+
 def _members(async_cls: type, stop: type) -> dict[str, Any]:
+    """Blocking twins of a class's public methods, properties and resource attributes.
+
+    ``aclose`` becomes ``close``; async generator methods become plain generators.
+    """
     namespace: dict[str, Any] = {}
     for klass in reversed(async_cls.__mro__):
         if klass is object or issubclass(stop, klass):
@@ -248,8 +339,12 @@ def _members(async_cls: type, stop: type) -> dict[str, Any]:
         for name, value in vars(klass).items():
             if isinstance(value, ResourceSlot):
                 namespace[name] = _SyncSlot(name)
-            elif not name.startswith("_") and inspect.isfunction(value):
-                namespace[name] = _blocking(name, value)
+            elif name.startswith("_"):
+                continue
+            elif isinstance(value, property):
+                namespace[name] = _delegate(name, value)
+            elif inspect.isfunction(value):
+                namespace["close" if name == "aclose" else name] = _blocking(name, value)
     return namespace
 
 
@@ -262,6 +357,25 @@ class SyncResource:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
+
+
+class SyncObject(SyncResource):
+    """Base of generated blocking twins of other objects (a download's body, ...)."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if not self._portal.closed:
+            self._portal.run(self._async.__aexit__, exc_type, exc, tb)
+
+    def __repr__(self) -> str:
+        return blocking_name(repr(self._async))
 
 
 _classes: dict[type, type] = {}
@@ -285,9 +399,12 @@ def _generate(async_cls: type) -> type:
             return Stream
         base: type = Stream
         namespace = _members(async_cls, AsyncStream)
-    else:
+    elif issubclass(async_cls, AsyncResource):
         base = SyncResource
         namespace = _members(async_cls, AsyncResource)
+    else:
+        base = SyncObject
+        namespace = _members(async_cls, object)
     namespace["__doc__"] = blocking_name(async_cls.__doc__ or "")
     namespace["__module__"] = "mistral_async"
     return type(blocking_name(async_cls.__name__), (base,), namespace)
@@ -341,10 +458,11 @@ class _MistralBase(SyncResource):
 
 
 def _client_class() -> type:
+    # What _MistralBase defines itself (close, with_options, with_raw_response...) wins.
     namespace = {
         name: value
         for name, value in _members(AsyncMistral, object).items()
-        if name not in ("aclose", "with_options")
+        if name not in vars(_MistralBase)
     }
     namespace["__doc__"] = (
         (AsyncMistral.__doc__ or "")
@@ -379,11 +497,15 @@ def async_classes() -> dict[str, type]:
         for klass in cls.__mro__:
             for value in vars(klass).values():
                 returns = getattr(value, "__annotations__", {}).get("return")
-                if isinstance(returns, str) and returns.endswith("Stream"):
-                    module = sys.modules[value.__module__]
-                    stream_cls = getattr(module, returns, None)
-                    if isinstance(stream_cls, type) and issubclass(stream_cls, AsyncStream):
-                        found[stream_cls.__name__] = stream_cls
+                if not isinstance(returns, str):
+                    continue
+                module = sys.modules[value.__module__]
+                for name in _ASYNC_NAME.findall(returns):
+                    target = getattr(module, name, None)
+                    if isinstance(target, type) and issubclass(
+                        target, AsyncStream | AsyncBinaryResponse
+                    ):
+                        found[name] = target
 
     walk(AsyncMistral)
     return found

@@ -176,16 +176,27 @@ def method_lines(
         for name, value in vars(klass).items():
             if isinstance(value, ResourceSlot):
                 lines.append(f"    {name}: {rename(value.load().__name__)}{suffix}")
-            elif not name.startswith("_") and inspect.isfunction(value):
+            elif name.startswith("_"):
+                continue
+            elif isinstance(value, property):
+                returns = rename(str(inspect.signature(value.fget).return_annotation))
+                imports.use(returns, value.fget.__module__, local)
+                lines += ["    @property", f"    def {name}(self) -> {returns}: ..."]
+            elif inspect.isfunction(value):
                 coroutine = inspect.iscoroutinefunction(value)
+                annotated = str(inspect.signature(value).return_annotation)
+                wrap = raw and coroutine and "BinaryResponse" not in annotated
                 signature = render_signature(
                     value,
                     imports,
                     local,
                     rename=rename,
-                    wrap_return="RawResponse[{}]" if raw and coroutine else "{}",
+                    wrap_return="RawResponse[{}]" if wrap else "{}",
                 )
-                prefix = "async def" if coroutine and not blocking else "def"
+                is_async = (coroutine or inspect.isasyncgenfunction(value)) and not blocking
+                prefix = "async def" if is_async else "def"
+                if blocking and name == "aclose":
+                    name = "close"
                 doc = _summary(value)
                 lines.append(f"    {prefix} {name}{signature}:")
                 lines.append(f'        """{doc}"""' if doc else "        ...")
@@ -198,7 +209,8 @@ def _summary(obj: Any) -> str:
 
 def generate() -> str:
     classes = _sync.async_classes()
-    local = {_sync.blocking_name(n) for n in classes} | {"Mistral", "Stream", "T"}
+    local = {_sync.blocking_name(n) for n in classes} | {"Mistral", "Stream", "T", "P", "I"}
+    local |= {"Paginator", "Iterator"}
     imports = Imports()
     for module, name in [
         ("types", "TracebackType"),
@@ -235,9 +247,38 @@ def generate() -> str:
         "    def close(self) -> None: ...",
         "    def until_done(self) -> None: ...",
     ]
+    body += [
+        "",
+        "",
+        'P = TypeVar("P")',
+        'I = TypeVar("I")',
+        "",
+        "",
+        "class Paginator(Generic[P, I]):",
+        '    """The blocking twin of :class:`AsyncPaginator`: iterate it for every item."""',
+        "",
+        "    def first_page(self) -> P: ...",
+        "    def pages(self) -> Iterator[P]: ...",
+        "    def __iter__(self) -> Iterator[I]: ...",
+        "    def __getattr__(self, name: str) -> Any: ...",
+    ]
+    imports.lines[("typing", "Any")] = None
     for name, cls in sorted(classes.items()):
         blocking = _sync.blocking_name(name)
-        if issubclass(cls, AsyncStream):
+        if not issubclass(cls, AsyncStream | AsyncResource):
+            body += ["", "", f"class {blocking}:"]
+            body.append(f'    """{_summary(cls)}"""')
+            body += ["", *method_lines(cls, object, imports, local)]
+            body += [
+                "    def __enter__(self) -> Self: ...",
+                "    def __exit__(",
+                "        self,",
+                "        exc_type: type[BaseException] | None,",
+                "        exc: BaseException | None,",
+                "        tb: TracebackType | None,",
+                "    ) -> None: ...",
+            ]
+        elif issubclass(cls, AsyncStream):
             base = str(cls.__orig_bases__[0])  # type: ignore[attr-defined]
             item = base.rpartition("[")[2].rstrip("]").rpartition(".")[2]
             imports.use(item, cls.__module__, local)
@@ -283,7 +324,7 @@ def generate() -> str:
         "    ) -> None: ...",
     ]
     body += raw_twins(classes, imports, local, blocking=True)
-    names = sorted({"Mistral", "Stream", *(_sync.blocking_name(n) for n in classes)})
+    names = sorted({"Mistral", "Paginator", "Stream", *(_sync.blocking_name(n) for n in classes)})
     exports = "__all__ = [" + ", ".join(f'"{n}"' for n in names) + "]"
     return HEADER + imports.render() + "\n\n" + exports + "\n\n" + "\n".join(body) + "\n"
 
@@ -296,7 +337,7 @@ def raw_twins(
     imports.lines[("mistral_async._response", "RawResponse")] = None
     body: list[str] = []
     for name, cls in sorted(classes.items()):
-        if issubclass(cls, AsyncStream):
+        if not issubclass(cls, AsyncResource):
             if not blocking:
                 imports.lines[(cls.__module__, name)] = None
             continue

@@ -43,6 +43,7 @@ async def test_chat_complete(fake_mistral: FakeMistral) -> None:
     assert sent.method == "POST" and sent.path == "/v1/chat/completions"
     assert sent.json == {"model": "mistral-small-latest", "messages": HI}
     assert sent.headers["authorization"] == f"Bearer {fake_mistral.api_key}"
+    assert sent.headers["content-type"] == "application/json"
     assert sent.headers["user-agent"].startswith("mistral-async/")
 
 

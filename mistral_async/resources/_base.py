@@ -84,6 +84,9 @@ class AsyncResource:
         *,
         body: dict[str, Any] | None = None,
         query: dict[str, Any] | None = None,
+        form: list[tuple[str, Any]] | None = None,
+        binary: bool = False,
+        page: bool = False,
     ) -> Any:
         client = self._client
         return await client._core.request(
@@ -93,8 +96,11 @@ class AsyncResource:
             cast,
             body=body,
             query=query,
+            form=form,
             options=options,
-            raw=client._raw,
+            # Pages feed paginators and downloads carry their own headers: never raw.
+            raw=client._raw and not binary and not page,
+            binary=binary,
         )
 
     def _stream(
