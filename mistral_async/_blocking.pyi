@@ -2,17 +2,21 @@
 """Types of the blocking client generated at run time by ``mistral_async._sync``."""
 
 import aiohttp
+import os
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from mistral_async._response import RawResponse
 from mistral_async._types import Headers, NotGiven, RequestOptions, Timeout
+from mistral_async._uploads import FileInput
 from mistral_async.resources.chat import ReasoningEffort
+from mistral_async.resources.files import FilePurpose
 from mistral_async.types.chat import ChatCompletionResponse, CompletionChunk, FIMCompletionResponse, MessageParam, Prediction, ResponseFormat, Tool, ToolChoice
 from mistral_async.types.embeddings import EmbeddingResponse
+from mistral_async.types.files import DeleteFileResponse, FileObject, FileSignedURL, ListFilesResponse
 from mistral_async.types.models import ArchiveModelResponse, DeleteModelResponse, FineTunedModel, ModelCard, ModelList, UnarchiveModelResponse
 from types import TracebackType
 from typing import Any, Generic, Literal, Self, TypeVar, Unpack
 
-__all__ = ["Chat", "ChatCompletionStream", "Embeddings", "Fim", "Mistral", "Models", "Stream"]
+__all__ = ["Agents", "Audio", "Batch", "BatchJobs", "Beta", "BetaAgents", "BinaryResponse", "Chat", "ChatCompletionStream", "Classifiers", "Conversations", "Embeddings", "Files", "Fim", "FineTuning", "FineTuningJobs", "Libraries", "LibraryAccesses", "LibraryDocuments", "Mistral", "Models", "Ocr", "Paginator", "Stream", "Transcriptions"]
 
 T = TypeVar("T")
 
@@ -37,6 +41,86 @@ class Stream(Generic[T]):
     def __next__(self) -> T: ...
     def close(self) -> None: ...
     def until_done(self) -> None: ...
+
+
+P = TypeVar("P")
+I = TypeVar("I")
+
+
+class Paginator(Generic[P, I]):
+    """The blocking twin of :class:`AsyncPaginator`: iterate it for every item."""
+
+    def first_page(self) -> P: ...
+    def pages(self) -> Iterator[P]: ...
+    def __iter__(self) -> Iterator[I]: ...
+    def __getattr__(self, name: str) -> Any: ...
+
+
+class Agents:
+    """Agent completions."""
+
+
+
+class Audio:
+    """Audio (``client.audio.transcriptions``)."""
+
+    transcriptions: Transcriptions
+
+
+class Batch:
+    """Batch processing (``client.batch.jobs``)."""
+
+    jobs: BatchJobs
+
+
+class BatchJobs:
+    """Batch jobs: many requests run by Mistral's batch engine."""
+
+
+
+class Beta:
+    """Beta groups of the API: ``agents``, ``conversations`` and ``libraries``."""
+
+    agents: BetaAgents
+    conversations: Conversations
+    libraries: Libraries
+
+
+class BetaAgents:
+    """Agents: create, update, version and alias them."""
+
+
+
+class BinaryResponse:
+    """A response body to stream: iterate its bytes, read it whole, or write it to a file."""
+
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def headers(self) -> Headers: ...
+    @property
+    def request_id(self) -> str | None: ...
+    @property
+    def content_type(self) -> str | None: ...
+    @property
+    def content_length(self) -> int | None: ...
+    @property
+    def filename(self) -> str | None: ...
+    def iter_bytes(self, chunk_size: int = ...) -> Iterator[bytes]:
+        """The body in chunks of at most ``chunk_size`` bytes, as they arrive."""
+    def read(self) -> bytes:
+        """The whole body (only for bodies that fit in memory)."""
+    def write_to(self, path: str | os.PathLike[str]) -> int:
+        """Write the body to ``path`` as it arrives, in constant memory; return the byte count."""
+    def close(self) -> None:
+        """Close the response without reading the rest."""
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
 
 
 class Chat:
@@ -107,6 +191,16 @@ class ChatCompletionStream(Stream[CompletionChunk]):
         """Read the rest of the stream and return the whole completion."""
 
 
+class Classifiers:
+    """Moderation and classification."""
+
+
+
+class Conversations:
+    """Conversations with models and agents."""
+
+
+
 class Embeddings:
     """Embeddings of one text or many."""
 
@@ -122,6 +216,49 @@ class Embeddings:
         **options: Unpack[RequestOptions],
     ) -> EmbeddingResponse:
         """Embed ``inputs`` (sent as the API's ``input``) with ``model``, e.g. ``"mistral-embed"``."""
+
+
+class Files:
+    """Files you upload for fine-tuning, batch jobs and OCR."""
+
+    def upload(
+        self,
+        *,
+        file: FileInput,
+        purpose: FilePurpose | NotGiven = ...,
+        visibility: Literal['workspace', 'user'] | NotGiven = ...,
+        expiry: int | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> FileObject:
+        """Upload a file, streamed from its source in constant memory."""
+    def list(
+        self,
+        *,
+        page: int | NotGiven = ...,
+        page_size: int | NotGiven = ...,
+        include_total: bool | NotGiven = ...,
+        sample_type: Sequence[str] | NotGiven | None = ...,
+        source: Sequence[str] | NotGiven | None = ...,
+        search: str | NotGiven | None = ...,
+        purpose: FilePurpose | NotGiven | None = ...,
+        mimetypes: Sequence[str] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[ListFilesResponse, FileObject]:
+        """List files: ``await`` it for one page, or ``async for`` over every file."""
+    def retrieve(self, file_id: str, **options: Unpack[RequestOptions]) -> FileObject:
+        """Read a file's metadata."""
+    def delete(self, file_id: str, **options: Unpack[RequestOptions]) -> DeleteFileResponse:
+        """Delete a file."""
+    def download(self, file_id: str, **options: Unpack[RequestOptions]) -> BinaryResponse:
+        """Download a file's content as a stream."""
+    def get_signed_url(
+        self,
+        file_id: str,
+        *,
+        expiry: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> FileSignedURL:
+        """A temporary URL to download the file without the key (``expiry`` in hours, 1-168)."""
 
 
 class Fim:
@@ -163,6 +300,34 @@ class Fim:
         """Stream a FIM completion: the same parameters as :meth:`complete`."""
 
 
+class FineTuning:
+    """Fine-tuning (``client.fine_tuning.jobs``)."""
+
+    jobs: FineTuningJobs
+
+
+class FineTuningJobs:
+    """Fine-tuning jobs."""
+
+
+
+class Libraries:
+    """Document libraries that agents can search."""
+
+    accesses: LibraryAccesses
+    documents: LibraryDocuments
+
+
+class LibraryAccesses:
+    """Who may use a library: list, share and unshare."""
+
+
+
+class LibraryDocuments:
+    """The documents of a library."""
+
+
+
 class Models:
     """The models available to you, and your fine-tuned models."""
 
@@ -197,6 +362,16 @@ class Models:
         """Unarchive a fine-tuned model."""
 
 
+class Ocr:
+    """Optical character recognition."""
+
+
+
+class Transcriptions:
+    """Audio transcriptions."""
+
+
+
 class Mistral:
     """The blocking Mistral client, with the methods of :class:`AsyncMistral`."""
 
@@ -204,6 +379,14 @@ class Mistral:
     fim: Fim
     embeddings: Embeddings
     models: Models
+    files: Files
+    fine_tuning: FineTuning
+    batch: Batch
+    classifiers: Classifiers
+    ocr: Ocr
+    audio: Audio
+    agents: Agents
+    beta: Beta
     def __init__(
         self,
         api_key: str | Callable[[], str] | Callable[[], Awaitable[str]] | None = ...,
@@ -246,6 +429,41 @@ class Mistral:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None: ...
+
+
+class AgentsWithRawResponse:
+    """Agent completions. (raw responses)"""
+
+
+
+class AudioWithRawResponse:
+    """Audio (``client.audio.transcriptions``). (raw responses)"""
+
+    transcriptions: TranscriptionsWithRawResponse
+
+
+class BatchWithRawResponse:
+    """Batch processing (``client.batch.jobs``). (raw responses)"""
+
+    jobs: BatchJobsWithRawResponse
+
+
+class BatchJobsWithRawResponse:
+    """Batch jobs: many requests run by Mistral's batch engine. (raw responses)"""
+
+
+
+class BetaWithRawResponse:
+    """Beta groups of the API: ``agents``, ``conversations`` and ``libraries``. (raw responses)"""
+
+    agents: BetaAgentsWithRawResponse
+    conversations: ConversationsWithRawResponse
+    libraries: LibrariesWithRawResponse
+
+
+class BetaAgentsWithRawResponse:
+    """Agents: create, update, version and alias them. (raw responses)"""
+
 
 
 class ChatWithRawResponse:
@@ -309,6 +527,16 @@ class ChatWithRawResponse:
         """Stream a chat completion: the same parameters as :meth:`complete`."""
 
 
+class ClassifiersWithRawResponse:
+    """Moderation and classification. (raw responses)"""
+
+
+
+class ConversationsWithRawResponse:
+    """Conversations with models and agents. (raw responses)"""
+
+
+
 class EmbeddingsWithRawResponse:
     """Embeddings of one text or many. (raw responses)"""
 
@@ -324,6 +552,57 @@ class EmbeddingsWithRawResponse:
         **options: Unpack[RequestOptions],
     ) -> RawResponse[EmbeddingResponse]:
         """Embed ``inputs`` (sent as the API's ``input``) with ``model``, e.g. ``"mistral-embed"``."""
+
+
+class FilesWithRawResponse:
+    """Files you upload for fine-tuning, batch jobs and OCR. (raw responses)"""
+
+    def upload(
+        self,
+        *,
+        file: FileInput,
+        purpose: FilePurpose | NotGiven = ...,
+        visibility: Literal['workspace', 'user'] | NotGiven = ...,
+        expiry: int | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[FileObject]:
+        """Upload a file, streamed from its source in constant memory."""
+    def list(
+        self,
+        *,
+        page: int | NotGiven = ...,
+        page_size: int | NotGiven = ...,
+        include_total: bool | NotGiven = ...,
+        sample_type: Sequence[str] | NotGiven | None = ...,
+        source: Sequence[str] | NotGiven | None = ...,
+        search: str | NotGiven | None = ...,
+        purpose: FilePurpose | NotGiven | None = ...,
+        mimetypes: Sequence[str] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[ListFilesResponse, FileObject]:
+        """List files: ``await`` it for one page, or ``async for`` over every file."""
+    def retrieve(
+        self,
+        file_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[FileObject]:
+        """Read a file's metadata."""
+    def delete(
+        self,
+        file_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[DeleteFileResponse]:
+        """Delete a file."""
+    def download(self, file_id: str, **options: Unpack[RequestOptions]) -> BinaryResponse:
+        """Download a file's content as a stream."""
+    def get_signed_url(
+        self,
+        file_id: str,
+        *,
+        expiry: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[FileSignedURL]:
+        """A temporary URL to download the file without the key (``expiry`` in hours, 1-168)."""
 
 
 class FimWithRawResponse:
@@ -363,6 +642,34 @@ class FimWithRawResponse:
         **options: Unpack[RequestOptions],
     ) -> ChatCompletionStream:
         """Stream a FIM completion: the same parameters as :meth:`complete`."""
+
+
+class FineTuningWithRawResponse:
+    """Fine-tuning (``client.fine_tuning.jobs``). (raw responses)"""
+
+    jobs: FineTuningJobsWithRawResponse
+
+
+class FineTuningJobsWithRawResponse:
+    """Fine-tuning jobs. (raw responses)"""
+
+
+
+class LibrariesWithRawResponse:
+    """Document libraries that agents can search. (raw responses)"""
+
+    accesses: LibraryAccessesWithRawResponse
+    documents: LibraryDocumentsWithRawResponse
+
+
+class LibraryAccessesWithRawResponse:
+    """Who may use a library: list, share and unshare. (raw responses)"""
+
+
+
+class LibraryDocumentsWithRawResponse:
+    """The documents of a library. (raw responses)"""
+
 
 
 class ModelsWithRawResponse:
@@ -411,6 +718,16 @@ class ModelsWithRawResponse:
         """Unarchive a fine-tuned model."""
 
 
+class OcrWithRawResponse:
+    """Optical character recognition. (raw responses)"""
+
+
+
+class TranscriptionsWithRawResponse:
+    """Audio transcriptions. (raw responses)"""
+
+
+
 class MistralWithRawResponse:
     """Mistral.with_raw_response: methods return a RawResponse."""
 
@@ -418,3 +735,11 @@ class MistralWithRawResponse:
     fim: FimWithRawResponse
     embeddings: EmbeddingsWithRawResponse
     models: ModelsWithRawResponse
+    files: FilesWithRawResponse
+    fine_tuning: FineTuningWithRawResponse
+    batch: BatchWithRawResponse
+    classifiers: ClassifiersWithRawResponse
+    ocr: OcrWithRawResponse
+    audio: AudioWithRawResponse
+    agents: AgentsWithRawResponse
+    beta: BetaWithRawResponse

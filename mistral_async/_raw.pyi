@@ -2,14 +2,54 @@
 """Types of ``AsyncMistral.with_raw_response``: the same resources, returning RawResponse."""
 
 from collections.abc import Mapping, Sequence
+from mistral_async._binary import AsyncBinaryResponse
+from mistral_async._pagination import AsyncPaginator
 from mistral_async._response import RawResponse
 from mistral_async._types import NotGiven, RequestOptions
+from mistral_async._uploads import FileInput
 from mistral_async.lib.chat_stream import AsyncChatCompletionStream
 from mistral_async.resources.chat import ReasoningEffort
+from mistral_async.resources.files import FilePurpose
 from mistral_async.types.chat import ChatCompletionResponse, FIMCompletionResponse, MessageParam, Prediction, ResponseFormat, Tool, ToolChoice
 from mistral_async.types.embeddings import EmbeddingResponse
+from mistral_async.types.files import DeleteFileResponse, FileObject, FileSignedURL, ListFilesResponse
 from mistral_async.types.models import ArchiveModelResponse, DeleteModelResponse, FineTunedModel, ModelCard, ModelList, UnarchiveModelResponse
 from typing import Any, Literal, Unpack
+
+
+class AsyncAgentsWithRawResponse:
+    """Agent completions. (raw responses)"""
+
+
+
+class AsyncAudioWithRawResponse:
+    """Audio (``client.audio.transcriptions``). (raw responses)"""
+
+    transcriptions: AsyncTranscriptionsWithRawResponse
+
+
+class AsyncBatchWithRawResponse:
+    """Batch processing (``client.batch.jobs``). (raw responses)"""
+
+    jobs: AsyncBatchJobsWithRawResponse
+
+
+class AsyncBatchJobsWithRawResponse:
+    """Batch jobs: many requests run by Mistral's batch engine. (raw responses)"""
+
+
+
+class AsyncBetaWithRawResponse:
+    """Beta groups of the API: ``agents``, ``conversations`` and ``libraries``. (raw responses)"""
+
+    agents: AsyncBetaAgentsWithRawResponse
+    conversations: AsyncConversationsWithRawResponse
+    libraries: AsyncLibrariesWithRawResponse
+
+
+class AsyncBetaAgentsWithRawResponse:
+    """Agents: create, update, version and alias them. (raw responses)"""
+
 
 
 class AsyncChatWithRawResponse:
@@ -73,6 +113,16 @@ class AsyncChatWithRawResponse:
         """Stream a chat completion: the same parameters as :meth:`complete`."""
 
 
+class AsyncClassifiersWithRawResponse:
+    """Moderation and classification. (raw responses)"""
+
+
+
+class AsyncConversationsWithRawResponse:
+    """Conversations with models and agents. (raw responses)"""
+
+
+
 class AsyncEmbeddingsWithRawResponse:
     """Embeddings of one text or many. (raw responses)"""
 
@@ -88,6 +138,57 @@ class AsyncEmbeddingsWithRawResponse:
         **options: Unpack[RequestOptions],
     ) -> RawResponse[EmbeddingResponse]:
         """Embed ``inputs`` (sent as the API's ``input``) with ``model``, e.g. ``"mistral-embed"``."""
+
+
+class AsyncFilesWithRawResponse:
+    """Files you upload for fine-tuning, batch jobs and OCR. (raw responses)"""
+
+    async def upload(
+        self,
+        *,
+        file: FileInput,
+        purpose: FilePurpose | NotGiven = ...,
+        visibility: Literal['workspace', 'user'] | NotGiven = ...,
+        expiry: int | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[FileObject]:
+        """Upload a file, streamed from its source in constant memory."""
+    def list(
+        self,
+        *,
+        page: int | NotGiven = ...,
+        page_size: int | NotGiven = ...,
+        include_total: bool | NotGiven = ...,
+        sample_type: Sequence[str] | NotGiven | None = ...,
+        source: Sequence[str] | NotGiven | None = ...,
+        search: str | NotGiven | None = ...,
+        purpose: FilePurpose | NotGiven | None = ...,
+        mimetypes: Sequence[str] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncPaginator[ListFilesResponse, FileObject]:
+        """List files: ``await`` it for one page, or ``async for`` over every file."""
+    async def retrieve(
+        self,
+        file_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[FileObject]:
+        """Read a file's metadata."""
+    async def delete(
+        self,
+        file_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[DeleteFileResponse]:
+        """Delete a file."""
+    async def download(self, file_id: str, **options: Unpack[RequestOptions]) -> AsyncBinaryResponse:
+        """Download a file's content as a stream."""
+    async def get_signed_url(
+        self,
+        file_id: str,
+        *,
+        expiry: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[FileSignedURL]:
+        """A temporary URL to download the file without the key (``expiry`` in hours, 1-168)."""
 
 
 class AsyncFimWithRawResponse:
@@ -127,6 +228,34 @@ class AsyncFimWithRawResponse:
         **options: Unpack[RequestOptions],
     ) -> AsyncChatCompletionStream:
         """Stream a FIM completion: the same parameters as :meth:`complete`."""
+
+
+class AsyncFineTuningWithRawResponse:
+    """Fine-tuning (``client.fine_tuning.jobs``). (raw responses)"""
+
+    jobs: AsyncFineTuningJobsWithRawResponse
+
+
+class AsyncFineTuningJobsWithRawResponse:
+    """Fine-tuning jobs. (raw responses)"""
+
+
+
+class AsyncLibrariesWithRawResponse:
+    """Document libraries that agents can search. (raw responses)"""
+
+    accesses: AsyncLibraryAccessesWithRawResponse
+    documents: AsyncLibraryDocumentsWithRawResponse
+
+
+class AsyncLibraryAccessesWithRawResponse:
+    """Who may use a library: list, share and unshare. (raw responses)"""
+
+
+
+class AsyncLibraryDocumentsWithRawResponse:
+    """The documents of a library. (raw responses)"""
+
 
 
 class AsyncModelsWithRawResponse:
@@ -175,6 +304,16 @@ class AsyncModelsWithRawResponse:
         """Unarchive a fine-tuned model."""
 
 
+class AsyncOcrWithRawResponse:
+    """Optical character recognition. (raw responses)"""
+
+
+
+class AsyncTranscriptionsWithRawResponse:
+    """Audio transcriptions. (raw responses)"""
+
+
+
 class AsyncMistralWithRawResponse:
     """AsyncMistral.with_raw_response: methods return a RawResponse."""
 
@@ -182,3 +321,11 @@ class AsyncMistralWithRawResponse:
     fim: AsyncFimWithRawResponse
     embeddings: AsyncEmbeddingsWithRawResponse
     models: AsyncModelsWithRawResponse
+    files: AsyncFilesWithRawResponse
+    fine_tuning: AsyncFineTuningWithRawResponse
+    batch: AsyncBatchWithRawResponse
+    classifiers: AsyncClassifiersWithRawResponse
+    ocr: AsyncOcrWithRawResponse
+    audio: AsyncAudioWithRawResponse
+    agents: AsyncAgentsWithRawResponse
+    beta: AsyncBetaWithRawResponse
