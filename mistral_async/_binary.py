@@ -12,7 +12,7 @@ from typing import Self
 import aiohttp
 
 from ._response import request_id_of
-from ._session import CLIENT_ERRORS, map_exception
+from ._session import guarded
 from ._types import Headers
 
 __all__ = ["AsyncBinaryResponse"]
@@ -74,13 +74,10 @@ class AsyncBinaryResponse:
         resp = self._require()
         try:
             while True:
-                chunk = await resp.content.read(chunk_size)
+                chunk = await guarded(resp.content.read(chunk_size))
                 if not chunk:
                     break
                 yield chunk
-        except CLIENT_ERRORS as exc:
-            self._close()
-            raise map_exception(exc) from exc
         except BaseException:
             self._close()
             raise

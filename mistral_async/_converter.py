@@ -54,10 +54,11 @@ class Model:
         return result
 
     @classmethod
-    def validated(cls, **given: Any) -> Self:
+    def validated(cls, aliases: Mapping[str, str] | None = None, /, **given: Any) -> Self:
         """Build an instance after checking each given value against the API's rules.
 
-        Raises :class:`~mistral_async.InvalidParameterError` naming the parameter.
+        Raises :class:`~mistral_async.InvalidParameterError` naming the parameter, by the
+        name the caller used when ``aliases`` maps a field to it (``input`` -> ``inputs``).
         """
         checks = _CHECKS.get(cls)
         if checks is None:
@@ -67,8 +68,18 @@ class Model:
         for name, value in given.items():
             entry = checks.get(name)
             if entry is not None:
-                entry[1](None, entry[0], value)
+                field = entry[0] if not aliases or name not in aliases else _Named(aliases[name])
+                entry[1](None, field, value)
         return cls(**given)
+
+
+class _Named:
+    """Stands in for an attrs field in a check, to name a parameter by its alias."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
 
 
 _CHECK = "mistral_async.check"

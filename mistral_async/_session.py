@@ -61,7 +61,10 @@ def path_param(name: str, value: Any) -> str:
     """
     if not isinstance(value, str) or not value:
         raise InvalidParameterError(name, f"must be a non-empty string, not {value!r}")
-    encoded = quote(value, safe="")
+    try:
+        encoded = quote(value, safe="")
+    except UnicodeEncodeError:
+        raise InvalidParameterError(name, "must be valid text (it has a lone surrogate)") from None
     if encoded in (".", ".."):
         encoded = encoded.replace(".", "%2E")
     return encoded
@@ -248,6 +251,24 @@ class CallSettings:
         self.extra_body = options.get("extra_body")
 
 
+class _Connector(aiohttp.TCPConnector):
+    """A connector that never reuses a pooled connection that received data while idle.
+
+    A server (or a proxy) that sends bytes after a complete response, or an unsolicited
+    response, must not have them taken as the answer to the next request.
+    """
+
+    async def _get(self, *args: Any, **kwargs: Any) -> Any:
+        while True:
+            connection = await super()._get(*args, **kwargs)
+            if connection is None:
+                return None
+            protocol = connection.protocol
+            if protocol is None or not protocol.should_close:
+                return connection
+            connection.close()
+
+
 class SessionCore:
     """Owns the aiohttp ClientSession shared by a client and every ``with_options`` copy.
 
@@ -306,7 +327,7 @@ class SessionCore:
                 "This client's connections belong to another running event loop; "
                 "create one client per event loop"
             )
-        connector = aiohttp.TCPConnector(limit=self._connection_limit, ssl=self._ssl)
+        connector = _Connector(limit=self._connection_limit, ssl=self._ssl)
         session = aiohttp.ClientSession(
             connector=connector,
             trust_env=self._trust_env,
@@ -340,17 +361,12 @@ class SessionCore:
         session = self._session
         if session is None or self._loop is not asyncio.get_running_loop():
             session = self._session_for(asyncio.get_running_loop())
-        try:
-            resp = await session.request(
-                method, url, data=data, headers=headers, params=query, timeout=timeout
-            )
-        except CLIENT_ERRORS as exc:
-            raise map_exception(exc) from exc
+        resp = await guarded(
+            session.request(method, url, data=data, headers=headers, params=query, timeout=timeout)
+        )
         if resp.status >= 400:
             try:
-                raw = await resp.read()
-            except CLIENT_ERRORS as exc:
-                raise map_exception(exc) from exc
+                raw = await guarded(resp.read())
             finally:
                 resp.release()
             resp_headers = Headers(list(resp.headers.items()))
@@ -410,9 +426,7 @@ class SessionCore:
 
                 return AsyncBinaryResponse(resp)
             try:
-                content = await resp.read()
-            except CLIENT_ERRORS as exc:
-                raise map_exception(exc) from exc
+                content = await guarded(resp.read())
             finally:
                 resp.release()
             if raw:
@@ -561,6 +575,19 @@ def _is_json(content: bytes) -> bool:
 
 CLIENT_ERRORS: Final = (aiohttp.ClientError, OSError, TimeoutError)
 """What aiohttp raises for network failures and timeouts; :func:`map_exception` maps them."""
+
+
+async def guarded(awaitable: Awaitable[T]) -> T:
+    """Await; network failures and timeouts become the SDK's errors.
+
+    The aiohttp exception is deliberately not chained (``__cause__`` / ``__context__``):
+    some carry the request's headers, and so the API key.
+    """
+    try:
+        return await awaitable
+    except CLIENT_ERRORS as exc:
+        error = map_exception(exc)
+    raise error
 
 
 def map_exception(exc: BaseException) -> MistralError:

@@ -27,7 +27,7 @@ from ._errors import (
 from ._json import loads
 from ._response import request_id_of
 from ._retry import call_with_retries
-from ._session import CLIENT_ERRORS, map_exception
+from ._session import CLIENT_ERRORS, guarded
 from ._sse import SSEDecoder
 from ._types import Headers
 
@@ -153,7 +153,7 @@ class AsyncStream(Generic[T]):
         self._close_response()
         self._decoder = SSEDecoder()
         self._items.clear()
-        resp = await self._open_response()
+        resp = await self._open_headers()
         self._response = resp
         self._status = resp.status
         self._headers = Headers(list(resp.headers.items()))
@@ -166,6 +166,16 @@ class AsyncStream(Generic[T]):
             # Released now, so nothing stays open while the retry loop sleeps.
             self._close_response()
             raise
+
+    async def _open_headers(self) -> aiohttp.ClientResponse:
+        """Send the request; ``stream_timeout`` covers the wait for the headers too."""
+        if self._idle_timeout is None:
+            return await self._open_response()
+        try:
+            async with asyncio.timeout(self._idle_timeout):
+                return await self._open_response()
+        except TimeoutError:
+            raise self._idle_error() from None
 
     def _restart_deadline(self) -> None:
         if self._idle_timeout is not None:
@@ -214,16 +224,15 @@ class AsyncStream(Generic[T]):
         if resp is None:
             raise APIConnectionError("The stream was closed", request_id=self.request_id)
         try:
-            chunk = await self._read_chunk(resp)
-        except CLIENT_ERRORS as exc:
-            error = map_exception(exc)
-            if isinstance(error, APIConnectionError):
+            chunk = await guarded(self._read_chunk(resp))
+        except APIConnectionError as error:
+            if error.request_id is None:
                 error.request_id = self.request_id
-            raise error from exc
+            raise
         events = self._decoder.feed(chunk) if chunk else self._decoder.flush()
         try:
             if events:
-                self._handle(events)
+                self._handle(events, at_eof=not chunk)
             if not chunk and not self._done:
                 raise APIConnectionError(
                     "The stream ended before it was complete (no [DONE] event)",
@@ -239,7 +248,7 @@ class AsyncStream(Generic[T]):
         if self._done:
             await self._finish(resp)
 
-    def _handle(self, events: list[Any]) -> None:
+    def _handle(self, events: list[Any], at_eof: bool = False) -> None:
         cast = self._cast
         items = self._items
         append = items.append
@@ -253,6 +262,13 @@ class AsyncStream(Generic[T]):
             try:
                 obj = loads(data)
             except ValueError as exc:
+                if event.event == "error":
+                    raise self._stream_error(data) from None
+                if at_eof:
+                    # The body ended inside this event: it was cut off, not malformed.
+                    raise APIConnectionError(
+                        "The stream ended in the middle of an event", request_id=self.request_id
+                    ) from None
                 raise self._invalid(data, exc) from exc
             if event.event == "error" or (type(obj) is dict and obj.get("object") == "error"):
                 raise self._stream_error(obj)

@@ -26,8 +26,8 @@ class AsyncChatCompletionStream(AsyncStream[CompletionChunk]):
         self._history = []
         self._accumulator = CompletionAccumulator()
 
-    def _handle(self, events: list[Any]) -> None:
-        super()._handle(events)
+    def _handle(self, events: list[Any], at_eof: bool = False) -> None:
+        super()._handle(events, at_eof)
         history = self._history
         if history is not None and len(history) >= _FOLD_EVERY:
             self._accumulator.add(history)

@@ -41,7 +41,7 @@ class AsyncEmbeddings(AsyncResource):
         """
         given = params(locals())
         given["input"] = given.pop("inputs")
-        request = EmbeddingRequest.validated(**given)
+        request = EmbeddingRequest.validated({"input": "inputs"}, **given)
         result: EmbeddingResponse = await self._request(
             "POST", "/v1/embeddings", _embeddings, options, body=body_of(request)
         )
