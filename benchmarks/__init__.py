@@ -1,0 +1,1 @@
+"""Benchmark suite of ``mistral_async``: run it with ``python -m benchmarks`` (see README.md)."""

@@ -1,0 +1,5 @@
+"""``python -m benchmarks``: run the benchmark suite (``--help`` for the options)."""
+
+from benchmarks.harness import main
+
+raise SystemExit(main())
