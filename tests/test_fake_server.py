@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import gc
+import hashlib
+import io
 import json
 import math
 import os
@@ -11,17 +14,33 @@ import re
 import signal
 import subprocess
 import sys
+import textwrap
 import threading
 import time
+import types
 import urllib.request
-from collections.abc import Coroutine, Mapping
+import uuid
+from collections.abc import AsyncIterator, Coroutine, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
 import aiohttp
 import pytest
+from aiohttp import web
 
-from mistral_async.testing import FakeMistral, pytest_plugin
+from mistral_async.testing import (
+    Abort,
+    Call,
+    FakeApp,
+    FakeMistral,
+    FilesState,
+    Form,
+    pytest_plugin,
+)
+from mistral_async.testing import _app as app_module
+from mistral_async.testing._app import GroupError, discover_groups
+from mistral_async.testing._body import parse_multipart
+from mistral_async.testing._validation import Body, Bool, Int, Str, Upload, nullable
 
 # Bring the plugin's fixture into scope whether or not the pytest11 entry point is installed.
 fake_mistral = pytest_plugin.fake_mistral
@@ -982,3 +1001,642 @@ def test_command_line_server() -> None:
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=10)
     assert process.returncode == 0, stderr
+
+
+# ---------------------------------------------------------------------------- extension API
+# The "shelves" group below is the worked example of mistral_async/testing/_app.py.
+
+CREATE_SHELF = Body(
+    "ShelfIn",
+    required={"name": Str(min_length=1)},
+    optional={"description": nullable(Str())},
+)
+LIST_QUERY = Body("ListShelves", optional={"page": Int(ge=0), "page_size": Int(ge=1)})
+UPLOAD_BOOK = Body(
+    "BookUpload", required={"file": Upload()}, optional={"title": Str(), "public": Bool()}
+)
+
+
+class ShelvesState:
+    """The shelves of one server (dropped by ``fake.reset()``)."""
+
+    def __init__(self) -> None:
+        self.shelves: dict[str, dict[str, Any]] = {}
+        self.books: dict[str, dict[str, str]] = {}
+
+
+def register_shelves(app: FakeApp) -> None:
+    """Add the shelves routes."""
+    app.route("POST", "/v1/shelves", create_shelf)
+    app.route("GET", "/v1/shelves", list_shelves)
+    app.route("GET", "/v1/shelves/{shelf_id}", get_shelf)
+    app.route("DELETE", "/v1/shelves/{shelf_id}", delete_shelf)
+    app.route("POST", "/v1/shelves/{shelf_id}/books", upload_book)
+    app.route("GET", "/v1/shelves/{shelf_id}/books/{book_id}/content", download_book)
+    app.route("GET", "/v1/shelves/{shelf_id}/events", shelf_events)
+
+
+def _shelf(call: Call) -> dict[str, Any]:
+    shelf_id = call.params["shelf_id"]
+    shelf = call.state(ShelvesState).shelves.get(shelf_id)
+    if shelf is None:
+        raise Abort(call.not_found("Shelf", shelf_id))
+    return shelf
+
+
+async def create_shelf(call: Call) -> web.StreamResponse:
+    payload = await call.json(CREATE_SHELF)
+    shelf = {"id": str(uuid.uuid4()), "object": "shelf", "description": None, **payload}
+    call.state(ShelvesState).shelves[shelf["id"]] = shelf
+    return call.ok(shelf, status=201)
+
+
+async def list_shelves(call: Call) -> web.StreamResponse:
+    query = call.validate_query(LIST_QUERY)
+    page, size = query.get("page", 0), query.get("page_size", 100)
+    shelves = list(call.state(ShelvesState).shelves.values())
+    data = shelves[page * size : (page + 1) * size]
+    return call.ok({"object": "list", "data": data, "total": len(shelves)})
+
+
+async def get_shelf(call: Call) -> web.StreamResponse:
+    return call.ok(_shelf(call))
+
+
+async def delete_shelf(call: Call) -> web.StreamResponse:
+    del call.state(ShelvesState).shelves[_shelf(call)["id"]]
+    return call.empty()
+
+
+async def upload_book(call: Call) -> web.StreamResponse:
+    shelf = _shelf(call)
+    fields = call.validate_form(await call.form(), UPLOAD_BOOK)
+    upload = fields["file"]
+    stored = call.state(FilesState).add(
+        upload.blob, filename=upload.filename, purpose="shelf", content_type=upload.content_type
+    )
+    book_id = str(uuid.uuid4())
+    call.state(ShelvesState).books[book_id] = {"shelf_id": shelf["id"], "file_id": stored.id}
+    title = fields.get("title", upload.filename)
+    body = {"id": book_id, "title": title, "file_id": stored.id, "size": stored.size}
+    return call.ok({**body, "public": fields.get("public", False)})
+
+
+async def download_book(call: Call) -> web.StreamResponse:
+    shelf, book_id = _shelf(call), call.params["book_id"]
+    book = call.state(ShelvesState).books.get(book_id)
+    stored = call.state(FilesState).get(book["file_id"]) if book else None
+    if book is None or book["shelf_id"] != shelf["id"] or stored is None:
+        return call.not_found("Book", book_id)
+    return await call.bytes_response(stored.blob, stored.content_type, stored.filename)
+
+
+async def shelf_events(call: Call) -> web.StreamResponse:
+    shelf = _shelf(call)
+
+    async def events() -> AsyncIterator[tuple[str | None, Any]]:
+        yield "shelf.started", {"shelf_id": shelf["id"]}
+        for book_id, book in list(call.state(ShelvesState).books.items()):
+            if book["shelf_id"] == shelf["id"]:
+                yield "shelf.book", {"book_id": book_id}
+        yield "shelf.done", {"shelf_id": shelf["id"]}
+
+    return await call.sse(events(), terminator=None)
+
+
+# A second tiny group exercising routing and the other response helpers.
+
+
+async def echo_params(call: Call) -> web.StreamResponse:
+    return call.ok({"route": "params", "params": call.params, "query": dict(call.query)})
+
+
+async def echo_literal(call: Call) -> web.StreamResponse:
+    return call.ok({"route": "literal"})
+
+
+async def ticks(call: Call) -> web.StreamResponse:
+    count = int(call.query.get("n", "5"))
+    done = call.query.get("done") == "1"
+    events = [("tick" if i % 2 else None, {"i": i}) for i in range(count)]
+    return await call.sse(events, terminator="[DONE]" if done else None)
+
+
+async def generated_download(call: Call) -> web.StreamResponse:
+    async def chunks() -> AsyncIterator[bytes]:
+        for index in range(64):
+            yield bytes([index]) * 65536
+
+    return await call.bytes_response(chunks(), "application/x-test", filename="données.bin")
+
+
+async def raw_upload(call: Call) -> web.StreamResponse:
+    blob = await call.spool_body()
+    digest = hashlib.sha256()
+    for chunk in blob.iter_chunks():
+        digest.update(chunk)
+    spooled = blob.path is not None
+    return call.ok({"size": blob.size, "sha256": digest.hexdigest(), "spooled": spooled})
+
+
+async def broken(call: Call) -> web.StreamResponse:
+    raise RuntimeError("boom")
+
+
+async def teapot(call: Call) -> web.StreamResponse:
+    return call.error(418, "short and stout", type="teapot_error", code="tea_1", param="pot")
+
+
+def register_misc(app: FakeApp) -> None:
+    """Add the routes of the routing and helper tests."""
+    app.route("GET", "/v1/things/{thing_id}/parts/{part_id}", echo_params)
+    app.route("DELETE", "/v1/things/{thing_id}/parts/{part_id}", echo_params)
+    app.route("PUT", "/v1/things/special/parts/{part_id}", echo_literal)
+    app.route("GET", "/v1/ticks", ticks)
+    app.route("GET", "/v1/download", generated_download)
+    app.route("POST", "/v1/raw", raw_upload)
+    app.route("GET", "/v1/broken", broken)
+    app.route("GET", "/v1/teapot", teapot)
+
+
+@pytest.fixture
+def ext_fake() -> Iterator[FakeMistral]:
+    """A started server with the example groups added."""
+    with FakeMistral(extra_groups=[register_shelves, register_misc]) as fake:
+        yield fake
+
+
+def test_builtin_groups_are_discovered_in_sorted_order() -> None:
+    names = [name for name, _ in discover_groups()]
+    assert names == sorted(names)
+    assert {"chat", "embeddings", "models"} <= set(names)
+    routes = FakeMistral().app.routes()
+    assert ("POST", "/v1/chat/completions") in routes
+    assert ("GET", "/v1/models/{model_id}") in routes
+
+
+def test_broken_or_incomplete_group_fails_loudly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / "fake_groups_pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "_helper.py").write_text("raise RuntimeError('helpers are not groups')\n")
+    (package / "a_good.py").write_text("def register(app):\n    pass\n")
+    (package / "b_broken.py").write_text("import no_such_module_here\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(GroupError, match="b_broken") as raised:
+        discover_groups("fake_groups_pkg")
+    assert isinstance(raised.value.__cause__, ImportError)
+    (package / "b_broken.py").write_text("REGISTER = None\n")
+    monkeypatch.delitem(sys.modules, "fake_groups_pkg.b_broken", raising=False)
+    with pytest.raises(GroupError, match="has no register"):
+        discover_groups("fake_groups_pkg")
+
+
+def test_route_registration_is_checked() -> None:
+    def duplicate(app: FakeApp) -> None:
+        app.route("GET", "/v1/models/{other_name}", echo_params)
+
+    with pytest.raises(ValueError, match="already registered") as raised:
+        FakeMistral(extra_groups=[duplicate])
+    assert any("duplicate" in note for note in raised.value.__notes__)
+    app = FakeMistral().app
+    for pattern in ("v1/x", "/v1//x", "/v1/x{id}", "/v1/{id}/{id}", "/"):
+        with pytest.raises(ValueError, match=r"pattern|segment|parameter"):
+            app.route("GET", pattern, echo_params)
+    with pytest.raises(ValueError, match="method"):
+        app.route("get", "/v1/x", echo_params)
+    app.route("GET", "/v1/models/{model_id}", echo_params, replace=True)
+
+
+def test_multi_param_routes_and_percent_decoding(ext_fake: FakeMistral) -> None:
+    async def scenario() -> list[Reply]:
+        return [
+            await call(ext_fake, "GET", "/v1/things/a%2Fb/parts/c%20d%3F", params={"x": "1"}),
+            await call(ext_fake, "DELETE", "/v1/things/t1/parts/p1"),
+            await call(ext_fake, "PUT", "/v1/things/special/parts/p1"),
+            await call(ext_fake, "GET", "/v1/things/special/parts/p1"),
+            await call(ext_fake, "PUT", "/v1/things/other/parts/p1"),
+            await call(ext_fake, "GET", "/v1/things//parts/p1"),
+            await call(ext_fake, "GET", "/v1/things/t1/parts/p1/"),
+            await call(ext_fake, "GET", "/v1/things/t1/parts"),
+        ]
+
+    encoded, deleted, literal, param_get, wrong, empty, trailing, short = run(scenario())
+    assert encoded.status == 200
+    assert encoded.json() == {
+        "route": "params",
+        "params": {"thing_id": "a/b", "part_id": "c d?"},
+        "query": {"x": "1"},
+    }
+    assert ext_fake.last_request.path == "/v1/things/t1/parts"
+    assert deleted.json()["params"] == {"thing_id": "t1", "part_id": "p1"}
+    assert literal.json() == {"route": "literal"}
+    assert param_get.json()["params"] == {"thing_id": "special", "part_id": "p1"}
+    assert wrong.status == 405
+    assert wrong.headers["Allow"] == "DELETE, GET"
+    assert wrong.json()["code"] == "405"
+    for reply in (empty, trailing, short):
+        assert reply.status == 404
+        assert reply.json()["object"] == "error"
+        assert reply.headers["x-request-id"]
+
+
+def test_example_group_json_state_and_errors(ext_fake: FakeMistral) -> None:
+    async def scenario() -> list[Reply]:
+        created = await call(ext_fake, "POST", "/v1/shelves", json_body={"name": "novels"})
+        shelf_id = created.json()["id"]
+        return [
+            created,
+            await call(ext_fake, "GET", f"/v1/shelves/{shelf_id}"),
+            await call(ext_fake, "GET", "/v1/shelves", params={"page": "0", "page_size": "1"}),
+            await call(ext_fake, "GET", "/v1/shelves", params={"page": "x", "page_size": "0"}),
+            await call(ext_fake, "POST", "/v1/shelves", json_body={"name": "", "colour": 1}),
+            await call(
+                ext_fake,
+                "POST",
+                "/v1/shelves",
+                data=b"{",
+                headers={**auth(ext_fake), "Content-Type": "application/json"},
+            ),
+            await call(ext_fake, "GET", "/v1/shelves/nope"),
+            await call(ext_fake, "DELETE", f"/v1/shelves/{shelf_id}"),
+            await call(ext_fake, "GET", f"/v1/shelves/{shelf_id}"),
+            await call(ext_fake, "GET", "/v1/broken"),
+            await call(ext_fake, "GET", "/v1/teapot"),
+        ]
+
+    (created, got, listed, bad_query, bad_body, bad_json, missing, deleted, gone, broke, tea) = run(
+        scenario()
+    )
+    assert created.status == 201
+    assert created.json() == {**got.json(), "name": "novels"}
+    assert listed.json()["data"] == [got.json()]
+    assert bad_query.status == 422
+    assert bad_query.json()["detail"] == [
+        {
+            "type": "int_parsing",
+            "loc": ["query", "page"],
+            "msg": "Input should be a valid integer, unable to parse string as an integer",
+            "input": "x",
+        },
+        {
+            "type": "greater_than_equal",
+            "loc": ["query", "page_size"],
+            "msg": "Input should be greater than or equal to 1",
+            "input": 0,
+            "ctx": {"ge": 1},
+        },
+    ]
+    assert [(e["type"], e["loc"]) for e in bad_body.json()["detail"]] == [
+        ("string_too_short", ["body", "name"]),
+        ("extra_forbidden", ["body", "colour"]),
+    ]
+    assert bad_json.status == 422
+    assert bad_json.json()["detail"][0]["type"] == "json_invalid"
+    assert missing.status == 404
+    assert missing.json() == {
+        "object": "error",
+        "message": "Shelf not found: nope",
+        "type": "invalid_request_error",
+        "param": None,
+        "code": "404",
+    }
+    assert deleted.status == 204
+    assert deleted.body == b""
+    assert deleted.headers["x-request-id"]
+    assert gone.status == 404
+    assert broke.status == 500
+    assert "boom" in broke.json()["message"]
+    assert tea.status == 418
+    assert tea.json() == {
+        "object": "error",
+        "message": "short and stout",
+        "type": "teapot_error",
+        "param": "pot",
+        "code": "tea_1",
+    }
+
+
+async def _upload(
+    fake: FakeMistral, path: str, form: aiohttp.FormData | bytes, content_type: str | None = None
+) -> Reply:
+    """POST a form or raw bytes (big bytes go through BytesIO, as aiohttp wants)."""
+    headers = auth(fake)
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    data: aiohttp.FormData | bytes | io.BytesIO = form
+    if isinstance(form, bytes) and len(form) > 1 << 20:
+        data = io.BytesIO(form)
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(fake.url + path, data=data, headers=headers) as response,
+    ):
+        return Reply(response.status, response.headers, await response.read())
+
+
+def test_multipart_upload_is_streamed_and_recorded_truncated(ext_fake: FakeMistral) -> None:
+    content = os.urandom(1 << 20) * 20 + b"tail"
+
+    async def scenario() -> tuple[Reply, bytes, Reply]:
+        # Return digests, not big bytes: a task's result may get repr()'d.
+        shelf = await call(ext_fake, "POST", "/v1/shelves", json_body={"name": "big"})
+        shelf_id = shelf.json()["id"]
+        form = aiohttp.FormData()
+        form.add_field("title", "Big book")
+        form.add_field("public", "true")
+        form.add_field(
+            "file", io.BytesIO(content), filename="big.bin", content_type="application/x-big"
+        )
+        uploaded = await _upload(ext_fake, f"/v1/shelves/{shelf_id}/books", form)
+        book_id = uploaded.json()["id"]
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(
+                f"{ext_fake.url}/v1/shelves/{shelf_id}/books/{book_id}/content",
+                headers=auth(ext_fake),
+            ) as response,
+        ):
+            assert response.status == 200
+            assert response.headers["Content-Type"] == "application/x-big"
+            assert response.headers["Content-Disposition"] == 'attachment; filename="big.bin"'
+            assert response.headers["x-request-id"]
+            digest = hashlib.sha256()
+            async for piece in response.content.iter_chunked(1 << 20):
+                digest.update(piece)
+        events = await call(ext_fake, "GET", f"/v1/shelves/{shelf_id}/events")
+        return uploaded, digest.digest(), events
+
+    uploaded, downloaded_digest, events = run(scenario())
+    assert uploaded.status == 200, uploaded.body
+    body = uploaded.json()
+    assert (body["title"], body["size"], body["public"]) == ("Big book", len(content), True)
+    record = ext_fake.requests[1]
+    assert record.body_truncated
+    assert len(record.body) == 1 << 20
+    assert record.body_size > len(content)
+    assert record.json is None
+    stored = ext_fake.state(FilesState).get(body["file_id"])
+    assert stored is not None
+    assert stored.filename == "big.bin"
+    assert stored.blob.path is not None  # spooled to disk, not held in memory
+    assert downloaded_digest == hashlib.sha256(content).digest()
+    assert sse_blocks(events.body) == [
+        ("shelf.started", {"shelf_id": record.path.split("/")[3]}),
+        ("shelf.book", {"book_id": body["id"]}),
+        ("shelf.done", {"shelf_id": record.path.split("/")[3]}),
+    ]
+    spooled = stored.blob.path
+    ext_fake.reset()
+    assert len(ext_fake.state(FilesState)) == 0
+    del stored
+    gc.collect()
+    assert not spooled.exists()
+
+
+def test_form_validation_and_malformed_multipart(ext_fake: FakeMistral) -> None:
+    async def scenario() -> list[Reply]:
+        shelf = await call(ext_fake, "POST", "/v1/shelves", json_body={"name": "s"})
+        path = f"/v1/shelves/{shelf.json()['id']}/books"
+        form = aiohttp.FormData()
+        form.add_field("file", "not a file")
+        form.add_field("public", "maybe")
+        bad_boundary = "multipart/form-data; boundary=xyz"
+        return [
+            await _upload(ext_fake, path, form),
+            await call(ext_fake, "POST", path, json_body={"title": "t"}),
+            await _upload(ext_fake, path, b"--xyz\r\nno-headers", bad_boundary),
+            await _upload(
+                ext_fake,
+                path,
+                b'--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n'
+                b"\r\nhello\r\n--xyz--\r\n",
+                bad_boundary,
+            ),
+        ]
+
+    wrong_types, not_a_form, malformed, minimal = run(scenario())
+    assert wrong_types.status == 422
+    assert [(e["type"], e["loc"]) for e in wrong_types.json()["detail"]] == [
+        ("value_error", ["body", "file"]),
+        ("bool_parsing", ["body", "public"]),
+    ]
+    assert not_a_form.json()["detail"] == [
+        {"type": "missing", "loc": ["body", "file"], "msg": "Field required", "input": None}
+    ]
+    assert malformed.status == 400
+    assert malformed.json()["type"] == "invalid_request_error"
+    assert minimal.status == 200, minimal.body
+    assert minimal.json()["title"] == "a.txt"
+    assert minimal.json()["size"] == 5
+
+
+async def _chunks(data: bytes, size: int) -> AsyncIterator[bytes]:
+    for start in range(0, len(data), size):
+        yield data[start : start + size]
+
+
+def test_multipart_parser_handles_boundaries_split_across_chunks() -> None:
+    boundary = b"----b0undary"
+    body = (
+        b"preamble\r\n------b0undary\r\n"
+        b'Content-Disposition: form-data; name="a"\r\n\r\n'
+        b"first\r\nline\r\n------b0undary  \r\n"
+        b"Content-Disposition: form-data; name=\"f\"; filename*=UTF-8''r%C3%A9sum%C3%A9.txt\r\n"
+        b"Content-Type: text/plain\r\n\r\n" + b"x\r\n--" * 1000 + b"\r\n------b0undary\r\n"
+        b'Content-Disposition: form-data; name="a"\r\n\r\n'
+        b"second\r\n------b0undary--\r\nepilogue"
+    )
+
+    async def scenario() -> list[Form]:
+        return [
+            await parse_multipart(_chunks(body, size), boundary, memory_limit=1024)
+            for size in (1, 7, 4096)
+        ]
+
+    for form in run(scenario()):
+        assert form.getall("a") == ["first\r\nline", "second"]
+        upload = form.file("f")
+        assert upload is not None
+        assert upload.filename == "résumé.txt"
+        assert upload.content_type == "text/plain"
+        assert upload.read_bytes() == b"x\r\n--" * 1000
+        assert upload.path is not None  # 5000 bytes > memory_limit
+
+
+def test_raw_upload_and_generated_download(ext_fake: FakeMistral) -> None:
+    content = os.urandom(3 << 20)
+
+    async def scenario() -> tuple[Reply, Reply, int]:
+        spooled = await _upload(ext_fake, "/v1/raw", content, "application/octet-stream")
+        async with aiohttp.ClientSession() as session:
+            chunked = await session.post(
+                ext_fake.url + "/v1/raw", data=_chunks(content, 50_000), headers=auth(ext_fake)
+            )
+            chunked_reply = Reply(chunked.status, chunked.headers, await chunked.read())
+            async with session.get(ext_fake.url + "/v1/download", headers=auth(ext_fake)) as r:
+                assert r.headers["Transfer-Encoding"] == "chunked"
+                assert r.headers["Content-Disposition"] == (
+                    "attachment; filename=\"donn?es.bin\"; filename*=UTF-8''donn%C3%A9es.bin"
+                )
+                size = len(await r.read())
+        return spooled, chunked_reply, size
+
+    spooled, chunked, size = run(scenario())
+    expected = {
+        "size": len(content),
+        "sha256": hashlib.sha256(content).hexdigest(),
+        "spooled": True,
+    }
+    assert spooled.json() == expected
+    assert chunked.json() == expected
+    assert size == 64 * 65536
+    first, second = ext_fake.requests[:2]
+    assert first.body_size == second.body_size == len(content)
+    assert first.body_truncated and second.body_truncated
+    assert first.body == content[: 1 << 20]
+
+
+def sse_blocks(body: bytes) -> list[tuple[str | None, Any]]:
+    """Split an SSE body into (event name, decoded data) pairs."""
+    blocks = []
+    for block in body.decode().split("\n\n")[:-1]:
+        name = None
+        data = ""
+        for line in block.split("\n"):
+            field_name, _, value = line.partition(": ")
+            if field_name == "event":
+                name = value
+            else:
+                assert field_name == "data", line
+                data = value
+        blocks.append((name, data if data == "[DONE]" else json.loads(data)))
+    return blocks
+
+
+def test_sse_with_and_without_done_and_faults(ext_fake: FakeMistral) -> None:
+    ext_fake.cut_stream_after(2)
+
+    async def scenario() -> tuple[bytes, Reply, Reply]:
+        async with aiohttp.ClientSession() as session:
+            received: list[bytes] = []
+            with pytest.raises(aiohttp.ClientPayloadError):
+                async with session.get(
+                    ext_fake.url + "/v1/ticks", params={"done": "1"}, headers=auth(ext_fake)
+                ) as response:
+                    async for chunk in response.content.iter_any():
+                        received.append(chunk)
+        with_done = await call(ext_fake, "GET", "/v1/ticks", params={"n": "3", "done": "1"})
+        without = await call(ext_fake, "GET", "/v1/ticks", params={"n": "3"})
+        return b"".join(received), with_done, without
+
+    cut, with_done, without = run(scenario())
+    assert sse_blocks(cut) == [(None, {"i": 0}), ("tick", {"i": 1})]
+    assert with_done.headers["Content-Type"] == "text/event-stream"
+    assert with_done.body == (
+        b'data: {"i":0}\n\nevent: tick\ndata: {"i":1}\n\ndata: {"i":2}\n\ndata: [DONE]\n\n'
+    )
+    assert sse_blocks(without.body) == [(None, {"i": 0}), ("tick", {"i": 1}), (None, {"i": 2})]
+
+
+def test_sse_honours_stream_delay() -> None:
+    async def scenario() -> float:
+        async with FakeMistral(stream_delay=0.05, extra_groups=[register_misc]) as fake:
+            started = time.monotonic()
+            reply = await call(fake, "GET", "/v1/ticks", params={"n": "5"})
+            assert len(sse_blocks(reply.body)) == 5
+            return time.monotonic() - started
+
+    assert run(scenario()) >= 0.2
+
+
+def test_faults_auth_and_headers_apply_to_new_routes(ext_fake: FakeMistral) -> None:
+    ext_fake.fail_next(status=429, headers={"Retry-After": "1"})
+
+    async def scenario() -> list[Reply]:
+        replies = [await call(ext_fake, "POST", "/v1/shelves", json_body={"name": "a"})]
+        ext_fake.drop_next()
+        with pytest.raises(aiohttp.ServerDisconnectedError):
+            await call(ext_fake, "POST", "/v1/shelves", json_body={"name": "b"})
+        replies.append(await call(ext_fake, "GET", "/v1/shelves", headers={}))
+        replies.append(await _upload(ext_fake, "/v1/raw", b"x" * (2 << 20)))
+        replies.append(await call(ext_fake, "GET", "/v1/shelves"))
+        return replies
+
+    failed, unauthorized, raw, listed = run(scenario())
+    assert failed.status == 429
+    assert failed.headers["Retry-After"] == "1"
+    assert failed.json()["type"] == "rate_limited"
+    assert unauthorized.status == 401
+    assert raw.status == 200
+    assert listed.json()["total"] == 0  # neither faulted POST reached the handler
+    assert [r.json for r in ext_fake.requests[:2]] == [{"name": "a"}, {"name": "b"}]
+    for reply in (failed, unauthorized, raw, listed):
+        assert re.fullmatch(r"[0-9a-f]{32}", reply.headers["x-request-id"])
+        assert int(reply.headers["x-ratelimit-remaining-req-minute"]) > 0
+    ext_fake.delay_next(0.2)
+    started = time.monotonic()
+    assert run(call(ext_fake, "GET", "/v1/shelves")).status == 200
+    assert time.monotonic() - started >= 0.2
+    ext_fake.wait_for_open_connections_sync(0)
+
+
+def test_faulted_big_upload_is_drained_and_recorded(ext_fake: FakeMistral) -> None:
+    ext_fake.fail_next(status=503)
+    content = b"y" * (5 << 20)
+    reply = run(_upload(ext_fake, "/v1/raw", content, "application/octet-stream"))
+    assert reply.status == 503
+    assert ext_fake.last_request.body_size == len(content)
+    assert ext_fake.last_request.body_truncated
+
+
+def _docstring_example() -> types.ModuleType:
+    """Build a module from the worked example in the docstring of ``testing._app``."""
+    doc = app_module.__doc__ or ""
+    start = doc.index("groups/shelves.py``::\n") + len("groups/shelves.py``::\n")
+    lines = []
+    for line in doc[start:].splitlines():
+        if line and not line.startswith("    "):
+            break
+        lines.append(line)
+    module = types.ModuleType("mistral_async.testing.groups.shelves_example")
+    module.__package__ = "mistral_async.testing.groups"
+    exec(compile(textwrap.dedent("\n".join(lines)), "<_app docstring>", "exec"), vars(module))
+    return module
+
+
+def test_docstring_worked_example_runs() -> None:
+    example = _docstring_example()
+
+    async def scenario() -> tuple[str, list[Any]]:
+        async with FakeMistral(extra_groups=[example]) as fake:
+            created = await call(fake, "POST", "/v1/shelves", json_body={"name": "a"})
+            shelf_id = created.json()["id"]
+            form = aiohttp.FormData()
+            form.add_field("file", b"hello", filename="hi.txt", content_type="text/plain")
+            book = (await _upload(fake, f"/v1/shelves/{shelf_id}/books", form)).json()
+            content = await call(fake, "GET", f"/v1/shelves/{shelf_id}/books/{book['id']}/content")
+            events = await call(fake, "GET", f"/v1/shelves/{shelf_id}/events")
+            return shelf_id, [
+                created.status,
+                (await call(fake, "GET", "/v1/shelves", params={"page": "x"})).status,
+                book["size"],
+                content.body,
+                content.headers["Content-Disposition"],
+                [name for name, _ in sse_blocks(events.body)],
+                (await call(fake, "DELETE", f"/v1/shelves/{shelf_id}")).status,
+                (await call(fake, "GET", f"/v1/shelves/{shelf_id}")).json()["message"],
+            ]
+
+    shelf_id, results = run(scenario())
+    assert results == [
+        201,
+        422,
+        5,
+        b"hello",
+        'attachment; filename="hi.txt"',
+        ["shelf.started", "shelf.book", "shelf.done"],
+        204,
+        f"Shelf not found: {shelf_id}",
+    ]

@@ -1,16 +1,36 @@
 """A local fake of the Mistral AI REST API, for demos and tests.
 
-``FakeMistral`` serves the chat, FIM, embeddings and models endpoints with deterministic
-replies, records every request and can inject faults (errors, delays, cut streams, dropped
-connections). It depends only on aiohttp and can run in the current event loop
-(``async with``) or in a background thread (``with``)::
+``FakeMistral`` serves the Mistral endpoints with deterministic replies, records every request
+and can inject faults (errors, delays, cut streams, dropped connections). It depends only on
+aiohttp and can run in the current event loop (``async with``) or in a background thread
+(``with``)::
 
     with FakeMistral() as fake:
         client = SomeClient(api_key=fake.api_key, server_url=fake.url)
 
+Endpoints come in groups (``mistral_async.testing.groups``); add your own with
+``FakeMistral(extra_groups=[register])`` where ``register(app: FakeApp)`` adds routes whose
+handlers receive a :class:`Call` (see ``mistral_async.testing._app`` for the details).
+
 Run ``python -m mistral_async.testing --port 8000`` to serve it from a terminal.
 """
 
+from ._app import Abort, Call, FakeApp
+from ._body import Blob, Form, UploadedFile
 from ._server import DEFAULT_API_KEY, FakeMistral, Headers, RecordedRequest
+from ._store import FilesState, StoredFile
 
-__all__ = ["DEFAULT_API_KEY", "FakeMistral", "Headers", "RecordedRequest"]
+__all__ = [
+    "DEFAULT_API_KEY",
+    "Abort",
+    "Blob",
+    "Call",
+    "FakeApp",
+    "FakeMistral",
+    "FilesState",
+    "Form",
+    "Headers",
+    "RecordedRequest",
+    "StoredFile",
+    "UploadedFile",
+]

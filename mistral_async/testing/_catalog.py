@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import time
 from typing import Any
 
 FINE_TUNED_MODEL_ID = "ft:open-mistral-7b:fake:20240101:abc12345"
@@ -66,6 +67,28 @@ def _base_card(
     }
 
 
+def _fine_tuned_card(model_id: str, *, root: str, job: str, created: int) -> dict[str, Any]:
+    """Build a FTModelCard."""
+    return {
+        "id": model_id,
+        "object": "model",
+        "created": created,
+        "owned_by": _ORGANIZATION,
+        "capabilities": _capabilities("completion_chat", "fine_tuning"),
+        "name": None,
+        "description": None,
+        "max_context_length": 32768,
+        "aliases": [],
+        "deprecation": None,
+        "deprecation_replacement_model": None,
+        "default_model_temperature": None,
+        "type": "fine-tuned",
+        "job": job,
+        "root": root,
+        "archived": False,
+    }
+
+
 def _initial_cards() -> dict[str, dict[str, Any]]:
     """Build the catalog every server instance starts with."""
     chat = ("completion_chat", "function_calling")
@@ -120,30 +143,16 @@ def _initial_cards() -> dict[str, dict[str, Any]]:
             aliases=[],
             capabilities=_capabilities(),
         ),
-        {
-            "id": FINE_TUNED_MODEL_ID,
-            "object": "model",
-            "created": 1704067200,
-            "owned_by": _ORGANIZATION,
-            "capabilities": _capabilities("completion_chat", "fine_tuning"),
-            "name": None,
-            "description": None,
-            "max_context_length": 32768,
-            "aliases": [],
-            "deprecation": None,
-            "deprecation_replacement_model": None,
-            "default_model_temperature": None,
-            "type": "fine-tuned",
-            "job": _JOB,
-            "root": "open-mistral-7b",
-            "archived": False,
-        },
+        _fine_tuned_card(FINE_TUNED_MODEL_ID, root="open-mistral-7b", job=_JOB, created=1704067200),
     ]
     return {card["id"]: card for card in cards}
 
 
 class ModelCatalog:
-    """Models known to one fake server; fine-tuned models can be changed and deleted."""
+    """Models known to one fake server; fine-tuned models can be added, changed and deleted.
+
+    A per-server state: groups reach it with ``call.state(ModelCatalog)``.
+    """
 
     def __init__(self) -> None:
         self._cards = _initial_cards()
@@ -168,6 +177,17 @@ class ModelCatalog:
         """Tell whether ``model_id`` is an existing fine-tuned model."""
         card = self._cards.get(model_id)
         return card is not None and card["type"] == "fine-tuned"
+
+    def add_fine_tuned(
+        self, model_id: str, *, root: str, job: str, created: int | None = None
+    ) -> dict[str, Any]:
+        """Add (or replace) a fine-tuned model, e.g. when a fake fine-tuning job succeeds.
+
+        Returns its model card.
+        """
+        when = int(time.time()) if created is None else created
+        self._cards[model_id] = _fine_tuned_card(model_id, root=root, job=job, created=when)
+        return copy.deepcopy(self._cards[model_id])
 
     def delete(self, model_id: str) -> None:
         """Remove a model."""

@@ -1,8 +1,24 @@
-"""Request-body validation producing FastAPI/pydantic-shaped 422 error details.
+"""Request validation producing FastAPI/pydantic-shaped 422 error details.
 
-The schemas below mirror the request schemas of the Mistral OpenAPI spec. Validation is a
-little stricter than pydantic's lax mode (no string-to-number or number-to-bool coercion) so
-that client bugs surface in tests instead of being silently accepted.
+A tiny schema language describes request bodies: :class:`Str`, :func:`Int`, :func:`Float`,
+:class:`Bool`, :class:`Null`, :class:`AnyValue`, :class:`Array`, :class:`FreeDict`,
+:class:`Dict`, :class:`Model` (with :func:`Body` as a compact top-level form), :class:`Union`,
+:func:`nullable`, :class:`Tagged` and :class:`Upload` (a multipart file). For example::
+
+    CREATE_LIBRARY = Body(
+        "LibraryIn",
+        required={"name": Str(min_length=1)},
+        optional={"description": nullable(Str()), "chunk_size": nullable(Int(ge=0))},
+    )
+    payload, errors = validate(decoded_json, CREATE_LIBRARY)
+
+JSON validation is a little stricter than pydantic's lax mode (no string-to-number or
+number-to-bool coercion) so that client bugs surface in tests instead of being silently
+accepted. Query strings and form fields are text, so :func:`validate_params` first converts
+their values to what the schema expects, as FastAPI does (``"2"`` to ``2``, ``"true"`` to
+``True``), reporting ``int_parsing``/``float_parsing``/``bool_parsing`` errors.
+
+The schemas at the bottom mirror the request schemas of the Mistral OpenAPI spec.
 """
 
 from __future__ import annotations
@@ -11,6 +27,8 @@ import json
 import operator
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+from ._body import UploadedFile
 
 Loc = tuple[str | int, ...]
 ErrorDetail = dict[str, Any]
@@ -108,14 +126,31 @@ class Str(Schema):
     label = "str"
     kinds = frozenset({"string"})
 
-    def __init__(self, *, enum: Sequence[str] | None = None, const: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        enum: Sequence[str] | None = None,
+        const: str | None = None,
+        min_length: int | None = None,
+        max_length: int | None = None,
+    ) -> None:
         self.enum = tuple(enum) if enum is not None else None
         self.const = const
+        self.min_length = min_length
+        self.max_length = max_length
 
     def check(self, value: object, loc: Loc) -> list[ErrorDetail]:
-        """Reject non-strings and values outside the enum/constant."""
+        """Reject non-strings, values of the wrong length and values outside the enum."""
         if not isinstance(value, str):
             return [_error("string_type", loc, "Input should be a valid string", value)]
+        if self.min_length is not None and len(value) < self.min_length:
+            plural = "" if self.min_length == 1 else "s"
+            msg = f"String should have at least {self.min_length} character{plural}"
+            return [_error("string_too_short", loc, msg, value, {"min_length": self.min_length})]
+        if self.max_length is not None and len(value) > self.max_length:
+            plural = "" if self.max_length == 1 else "s"
+            msg = f"String should have at most {self.max_length} character{plural}"
+            return [_error("string_too_long", loc, msg, value, {"max_length": self.max_length})]
         if self.const is not None and value != self.const:
             expected = repr(self.const)
             return [
@@ -177,14 +212,39 @@ class Number(Schema):
         return []
 
 
+def Int(
+    *,
+    ge: float | None = None,
+    gt: float | None = None,
+    le: float | None = None,
+    lt: float | None = None,
+) -> Number:
+    """A JSON integer with optional bounds."""
+    return Number(integer=True, ge=ge, gt=gt, le=le, lt=lt)
+
+
+def Float(
+    *,
+    ge: float | None = None,
+    gt: float | None = None,
+    le: float | None = None,
+    lt: float | None = None,
+) -> Number:
+    """A JSON number (integers accepted) with optional bounds."""
+    return Number(ge=ge, gt=gt, le=le, lt=lt)
+
+
 class Array(Schema):
-    """A JSON array whose items all follow ``items``."""
+    """A JSON array whose items all follow ``items``, with optional length bounds."""
 
     kinds = frozenset({"array"})
 
-    def __init__(self, items: Schema, *, min_items: int | None = None) -> None:
+    def __init__(
+        self, items: Schema, *, min_items: int | None = None, max_items: int | None = None
+    ) -> None:
         self.items = items
         self.min_items = min_items
+        self.max_items = max_items
         self.label = f"list[{items.label}]"
 
     def check(self, value: object, loc: Loc) -> list[ErrorDetail]:
@@ -198,6 +258,14 @@ class Array(Schema):
             )
             ctx = {"field_type": "List", "min_length": self.min_items, "actual_length": len(value)}
             return [_error("too_short", loc, msg, value, ctx)]
+        if self.max_items is not None and len(value) > self.max_items:
+            plural = "" if self.max_items == 1 else "s"
+            msg = (
+                f"List should have at most {self.max_items} item{plural} after validation, "
+                f"not {len(value)}"
+            )
+            ctx = {"field_type": "List", "max_length": self.max_items, "actual_length": len(value)}
+            return [_error("too_long", loc, msg, value, ctx)]
         errors: list[ErrorDetail] = []
         for index, item in enumerate(value):
             errors.extend(self.items.check(item, (*loc, index)))
@@ -215,6 +283,39 @@ class FreeDict(Schema):
         if isinstance(value, dict):
             return []
         return [_error("dict_type", loc, "Input should be a valid dictionary", value)]
+
+
+class Dict(Schema):
+    """A JSON object mapping arbitrary keys to values that all follow ``values``."""
+
+    kinds = frozenset({"object"})
+
+    def __init__(self, values: Schema) -> None:
+        self.values = values
+        self.label = f"dict[str,{values.label}]"
+
+    def check(self, value: object, loc: Loc) -> list[ErrorDetail]:
+        """Check the container then each value (value locations end with the key)."""
+        if not isinstance(value, dict):
+            return [_error("dict_type", loc, "Input should be a valid dictionary", value)]
+        errors: list[ErrorDetail] = []
+        for key, item in value.items():
+            errors.extend(self.values.check(item, (*loc, key)))
+        return errors
+
+
+class Upload(Schema):
+    """A file part of a ``multipart/form-data`` body (FastAPI's ``UploadFile``)."""
+
+    label = "UploadFile"
+    kinds = frozenset({"object"})
+
+    def check(self, value: object, loc: Loc) -> list[ErrorDetail]:
+        """Reject anything but an uploaded file."""
+        if isinstance(value, UploadedFile):
+            return []
+        msg = f"Value error, Expected UploadFile, received: {type(value)}"
+        return [_error("value_error", loc, msg, value, {"error": {}})]
 
 
 class Model(Schema):
@@ -329,6 +430,113 @@ class Tagged(Schema):
 def nullable(schema: Schema) -> Schema:
     """Return ``schema`` or ``null``."""
     return Union(schema, Null())
+
+
+def Body(
+    name: str,
+    *,
+    required: Mapping[str, Schema] | None = None,
+    optional: Mapping[str, Schema] | None = None,
+    forbid_extra: bool = True,
+) -> Model:
+    """A top-level request :class:`Model`, declared as required and optional fields.
+
+    Fields are checked in the order required-then-optional; unknown fields are reported as
+    ``extra_forbidden`` unless ``forbid_extra`` is false.
+    """
+    required = dict(required or {})
+    return Model(
+        name,
+        {**required, **(optional or {})},
+        required=list(required),
+        forbid_extra=forbid_extra,
+        top_level=True,
+    )
+
+
+def validate(value: object, schema: Schema, loc: Loc = ("body",)) -> list[ErrorDetail]:
+    """Return the validation errors of an already-decoded ``value`` (empty when valid)."""
+    return schema.check(value, loc)
+
+
+_TRUE_WORDS = frozenset({"1", "on", "t", "true", "y", "yes"})
+_FALSE_WORDS = frozenset({"0", "off", "f", "false", "n", "no"})
+
+
+def _scalar(schema: Schema) -> Schema:
+    """Return the member of a nullable union a text value should be converted for."""
+    if isinstance(schema, Union):
+        members = [member for member in schema.members if not isinstance(member, Null)]
+        if len(members) == 1:
+            return _scalar(members[0])
+    return schema
+
+
+def _convert(text: object, schema: Schema, loc: Loc) -> tuple[object, ErrorDetail | None]:
+    """Convert one text value (query or form) to what ``schema`` expects, like FastAPI."""
+    target = _scalar(schema)
+    if not isinstance(text, str):
+        return text, None
+    if isinstance(target, Number):
+        try:
+            return (int(text) if target.integer else float(text)), None
+        except ValueError:
+            if target.integer:
+                msg = "Input should be a valid integer, unable to parse string as an integer"
+                return text, _error("int_parsing", loc, msg, text)
+            msg = "Input should be a valid number, unable to parse string as a number"
+            return text, _error("float_parsing", loc, msg, text)
+    if isinstance(target, Bool):
+        word = text.strip().lower()
+        if word in _TRUE_WORDS:
+            return True, None
+        if word in _FALSE_WORDS:
+            return False, None
+        msg = "Input should be a valid boolean, unable to interpret input"
+        return text, _error("bool_parsing", loc, msg, text)
+    return text, None
+
+
+def validate_params(
+    values: Mapping[str, Sequence[object]], schema: Model, root: str
+) -> tuple[dict[str, Any], list[ErrorDetail]]:
+    """Convert and validate query parameters (``root="query"``) or form fields (``"body"``).
+
+    ``values`` maps each name to all the values received for it. Only the properties of
+    ``schema`` are read (other names are ignored, as FastAPI does); an :class:`Array`
+    property takes every value, any other the last one. Text is converted first (see the
+    module docstring). Returns the converted values present and the errors; a missing
+    required field is reported with ``"input": None`` like FastAPI.
+    """
+    result: dict[str, Any] = {}
+    errors: list[ErrorDetail] = []
+    for name, field in schema.properties.items():
+        given = list(values.get(name) or ())
+        loc: Loc = (root, name)
+        if not given:
+            if name in schema.required:
+                errors.append(_error("missing", loc, "Field required", None))
+            continue
+        target = _scalar(field)
+        if isinstance(target, Array):
+            items: list[object] = []
+            for index, text in enumerate(given):
+                item, error = _convert(text, target.items, (*loc, index))
+                if error is not None:
+                    errors.append(error)
+                items.append(item)
+            value: object = items
+        else:
+            value, error = _convert(given[-1], field, loc)
+            if error is not None:
+                errors.append(error)
+                continue
+        found = field.check(value, loc)
+        if found:
+            errors.extend(found)
+            continue
+        result[name] = value
+    return result, errors
 
 
 # --------------------------------------------------------------------------------------------
