@@ -211,8 +211,12 @@ _PLAIN = frozenset({str, int, float, bool, type(None), dict})
 
 def _unstructure_value(value: Any) -> Any:
     """Unstructure by the value's runtime type, so a dict may stand wherever an object may."""
-    if value.__class__ in _PLAIN:
+    cls = value.__class__
+    if cls in _PLAIN:
         return value
+    if cls is list:
+        # Lists of messages, tools, chunks: skip cattrs' dispatch for the plain items.
+        return [item if item.__class__ in _PLAIN else _unstructure_value(item) for item in value]
     return converter.unstructure(value)
 
 

@@ -74,6 +74,11 @@ class CompletionAccumulator:
                     _merge_tool_calls(state.tool_calls, delta.tool_calls)
                 if choice.finish_reason is not None:
                     state.finish_reason = choice.finish_reason
+        # Keep one string per choice rather than one per chunk: a 100,000-chunk stream
+        # would otherwise hold 100,000 small strings until the end.
+        for state in choices.values():
+            if len(state.content) > 1 and not state.has_chunks:
+                state.content[:] = ["".join(state.content)]
 
     def result(self) -> ChatCompletionResponse:
         """The completion the chunks so far add up to."""
