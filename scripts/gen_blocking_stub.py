@@ -41,6 +41,16 @@ RAW_HEADER = '''\
 
 '''
 
+CONTEXT_MANAGER = [
+    "    def __enter__(self) -> Self: ...",
+    "    def __exit__(",
+    "        self,",
+    "        exc_type: type[BaseException] | None,",
+    "        exc: BaseException | None,",
+    "        tb: TracebackType | None,",
+    "    ) -> None: ...",
+]
+
 _IDENT = re.compile(r"(?<![\w.])([A-Za-z_]\w*)")
 _QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")
 
@@ -235,13 +245,7 @@ def generate() -> str:
         "    def status_code(self) -> int: ...",
         "    @property",
         "    def request_id(self) -> str | None: ...",
-        "    def __enter__(self) -> Self: ...",
-        "    def __exit__(",
-        "        self,",
-        "        exc_type: type[BaseException] | None,",
-        "        exc: BaseException | None,",
-        "        tb: TracebackType | None,",
-        "    ) -> None: ...",
+        *CONTEXT_MANAGER,
         "    def __iter__(self) -> Iterator[T]: ...",
         "    def __next__(self) -> T: ...",
         "    def close(self) -> None: ...",
@@ -270,13 +274,7 @@ def generate() -> str:
             body.append(f'    """{_summary(cls)}"""')
             body += ["", *method_lines(cls, object, imports, local)]
             body += [
-                "    def __enter__(self) -> Self: ...",
-                "    def __exit__(",
-                "        self,",
-                "        exc_type: type[BaseException] | None,",
-                "        exc: BaseException | None,",
-                "        tb: TracebackType | None,",
-                "    ) -> None: ...",
+                *CONTEXT_MANAGER,
             ]
         elif issubclass(cls, AsyncStream):
             base = str(cls.__orig_bases__[0])  # type: ignore[attr-defined]
@@ -315,13 +313,7 @@ def generate() -> str:
         "    @property",
         "    def timeout(self) -> Timeout: ...",
         "    def close(self) -> None: ...",
-        "    def __enter__(self) -> Self: ...",
-        "    def __exit__(",
-        "        self,",
-        "        exc_type: type[BaseException] | None,",
-        "        exc: BaseException | None,",
-        "        tb: TracebackType | None,",
-        "    ) -> None: ...",
+        *CONTEXT_MANAGER,
     ]
     body += raw_twins(classes, imports, local, blocking=True)
     names = sorted({"Mistral", "Paginator", "Stream", *(_sync.blocking_name(n) for n in classes)})
