@@ -50,7 +50,7 @@ class Model:
 
     def to_dict(self) -> dict[str, Any]:
         """The object as the JSON-ready dict the API uses (unknown fields included)."""
-        result: dict[str, Any] = converter.unstructure(self)
+        result: dict[str, Any] = _full.unstructure(self)
         return result
 
     @classmethod
@@ -209,51 +209,66 @@ def _type_error(cls: type[Any], data: Any) -> None:
 _PLAIN = frozenset({str, int, float, bool, type(None), dict})
 
 
-def _unstructure_value(value: Any) -> Any:
-    """Unstructure by the value's runtime type, so a dict may stand wherever an object may."""
-    cls = value.__class__
-    if cls in _PLAIN:
-        return value
-    if cls is list:
-        # Lists of messages, tools, chunks: skip cattrs' dispatch for the plain items.
-        return [item if item.__class__ in _PLAIN else _unstructure_value(item) for item in value]
-    return converter.unstructure(value)
+def _unstructure_hooks(
+    target: cattrs.Converter, keep_extra: bool
+) -> Callable[[type[Model]], Callable[[Model], dict[str, Any]]]:
+    """The unstructure hook factory of one converter.
 
-
-def _unstructure_factory(cls: type[Model]) -> Callable[[Model], dict[str, Any]]:
-    """Generate a straight-line unstructure function for one attrs class.
-
-    A field left at ``NOT_GIVEN`` is left out; so is an optional field at its ``None``
-    default. Values are unstructured by their runtime type (attrs object, dict, list).
+    Request bodies leave out the fields the SDK does not know (the API forbids extra
+    fields, so a response message sent back must not carry them); ``to_dict()`` keeps
+    them, for a faithful copy of what was received.
     """
-    namespace: dict[str, Any] = {"_NG": NOT_GIVEN, "_u": _unstructure_value, "_PLAIN": _PLAIN}
-    body = ["def unstructure_model(obj):", "    res = {}"]
-    for field in attrs.fields(cls):
-        if field.name == "_extra":
-            continue
-        name = field.name
-        body.append(f"    v = obj.{name}")
-        if field.default is NOT_GIVEN:
-            body.append("    if v is not _NG:")
-        elif field.default is None:
-            body.append("    if v is not None and v is not _NG:")
-        else:
-            body.append("    if True:")
-        body.append(f"        res[{name!r}] = v if v.__class__ in _PLAIN else _u(v)")
-    body += [
-        "    extra = obj._extra",
-        "    if extra:",
-        "        res.update(extra)",
-        "    return res",
-    ]
-    source = "\n".join(body)
-    exec(compile(source, f"<unstructure {cls.__qualname__}>", "exec"), namespace)  # noqa: S102 - generated from attrs fields, not from input
-    result: Callable[[Model], dict[str, Any]] = namespace["unstructure_model"]
-    return result
 
+    def value(item: Any) -> Any:
+        # Unstructure by the runtime type, so a dict may stand wherever an object may.
+        cls = item.__class__
+        if cls in _PLAIN:
+            return item
+        if cls is list:
+            # Lists of messages, tools, chunks: skip cattrs' dispatch for the plain items.
+            return [x if x.__class__ in _PLAIN else value(x) for x in item]
+        return target.unstructure(item)
+
+    def factory(cls: type[Model]) -> Callable[[Model], dict[str, Any]]:
+        """Generate a straight-line unstructure function for one attrs class.
+
+        A field left at ``NOT_GIVEN`` is left out; so is an optional field at its ``None``
+        default. Values are unstructured by their runtime type (attrs object, dict, list).
+        """
+        namespace: dict[str, Any] = {"_NG": NOT_GIVEN, "_u": value, "_PLAIN": _PLAIN}
+        body = ["def unstructure_model(obj):", "    res = {}"]
+        for field in attrs.fields(cls):
+            if field.name == "_extra":
+                continue
+            name = field.name
+            body.append(f"    v = obj.{name}")
+            if field.default is NOT_GIVEN:
+                body.append("    if v is not _NG:")
+            elif field.default is None:
+                body.append("    if v is not None and v is not _NG:")
+            else:
+                body.append("    if True:")
+            body.append(f"        res[{name!r}] = v if v.__class__ in _PLAIN else _u(v)")
+        if keep_extra:
+            body += ["    extra = obj._extra", "    if extra:", "        res.update(extra)"]
+        body.append("    return res")
+        source = "\n".join(body)
+        exec(compile(source, f"<unstructure {cls.__qualname__}>", "exec"), namespace)  # noqa: S102 - generated from attrs fields, not from input
+        result: Callable[[Model], dict[str, Any]] = namespace["unstructure_model"]
+        return result
+
+    return factory
+
+
+# to_dict(): like request bodies, but keeping what the SDK does not know.
+_full = cattrs.Converter(detailed_validation=False)
+_full.register_unstructure_hook(dict, _identity)
+_full.register_unstructure_hook_factory(_is_model, _unstructure_hooks(_full, keep_extra=True))
 
 converter.register_structure_hook_factory(_is_model, _structure_factory)
-converter.register_unstructure_hook_factory(_is_model, _unstructure_factory)
+converter.register_unstructure_hook_factory(
+    _is_model, _unstructure_hooks(converter, keep_extra=False)
+)
 
 
 def unstructure(value: Any) -> Any:

@@ -1,0 +1,1 @@
+"""Spec-conformance tests of the SDK against the Mistral OpenAPI spec (see README.md)."""

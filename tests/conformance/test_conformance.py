@@ -1,0 +1,317 @@
+"""Spec conformance: every operation of the SDK's groups has a method, and the request each
+method sends validates against the spec; the spec's response examples parse into the SDK's
+types. See ``tests/conformance/README.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from mistral_async import AsyncMistral, Mistral
+from mistral_async.testing import DEFAULT_API_KEY
+
+from .case import Case, operation_of
+from .cases import load_cases, module_for_group
+from .checks import check_request
+from .harness import resolve_method, run_case
+from .spec import Operation, load_spec
+
+# -- what is not tested, and why: numbers to drive to zero ---------------------------------------
+
+_FT_JOBS = "client.fine_tuning.jobs has no methods yet (add cases/fine_tuning_jobs.py)"
+_BATCH = "client.batch.jobs has no methods yet (add cases/batch.py)"
+_CLASSIFIERS = "client.classifiers has no methods yet (add cases/classifiers.py)"
+_OCR = "client.ocr has no methods yet (add cases/ocr.py)"
+_AUDIO = "client.audio.transcriptions has no methods yet (add cases/audio_transcriptions.py)"
+_AGENTS = "client.agents has no methods yet (add cases/agents.py)"
+_BETA_AGENTS = "client.beta.agents has no methods yet (add cases/beta_agents.py)"
+_CONVERSATIONS = "client.beta.conversations has no methods yet (add cases/beta_conversations.py)"
+_LIBRARIES = "client.beta.libraries has no methods yet (add cases/beta_libraries.py)"
+_ACCESSES = (
+    "client.beta.libraries.accesses has no methods yet (add cases/beta_libraries_accesses.py)"
+)
+_DOCUMENTS = (
+    "client.beta.libraries.documents has no methods yet (add cases/beta_libraries_documents.py)"
+)
+
+SKIPPED: dict[str, str] = {
+    # fine_tuning.jobs (from the July 2026 spec)
+    "jobs_api_routes_fine_tuning_get_fine_tuning_jobs": _FT_JOBS,
+    "jobs_api_routes_fine_tuning_create_fine_tuning_job": _FT_JOBS,
+    "jobs_api_routes_fine_tuning_get_fine_tuning_job": _FT_JOBS,
+    "jobs_api_routes_fine_tuning_cancel_fine_tuning_job": _FT_JOBS,
+    "jobs_api_routes_fine_tuning_start_fine_tuning_job": _FT_JOBS,
+    # batch
+    "jobs_api_routes_batch_get_batch_jobs": _BATCH,
+    "jobs_api_routes_batch_create_batch_job": _BATCH,
+    "jobs_api_routes_batch_get_batch_job": _BATCH,
+    "jobs_api_routes_batch_delete_batch_job": _BATCH,
+    "jobs_api_routes_batch_cancel_batch_job": _BATCH,
+    # classifiers
+    "moderations_v1_moderations_post": _CLASSIFIERS,
+    "chat_moderations_v1_chat_moderations_post": _CLASSIFIERS,
+    "classifications_v1_classifications_post": _CLASSIFIERS,
+    "chat_classifications_v1_chat_classifications_post": _CLASSIFIERS,
+    # ocr
+    "ocr_v1_ocr_post": _OCR,
+    # audio.transcriptions
+    "audio_api_v1_transcriptions_post": _AUDIO,
+    "audio_api_v1_transcriptions_post_stream": _AUDIO,
+    # agents
+    "agents_completion_v1_agents_completions_post": _AGENTS,
+    # beta.agents
+    "agents_api_v1_agents_create": _BETA_AGENTS,
+    "agents_api_v1_agents_list": _BETA_AGENTS,
+    "agents_api_v1_agents_list_pages": _BETA_AGENTS,
+    "agents_api_v1_agents_get": _BETA_AGENTS,
+    "agents_api_v1_agents_update": _BETA_AGENTS,
+    "agents_api_v1_agents_delete": _BETA_AGENTS,
+    "agents_api_v1_agents_update_version": _BETA_AGENTS,
+    "agents_api_v1_agents_list_versions": _BETA_AGENTS,
+    "agents_api_v1_agents_get_version": _BETA_AGENTS,
+    "agents_api_v1_agents_create_or_update_alias": _BETA_AGENTS,
+    "agents_api_v1_agents_list_version_aliases": _BETA_AGENTS,
+    "agents_api_v1_agents_delete_alias": _BETA_AGENTS,
+    # beta.conversations
+    "agents_api_v1_conversations_start": _CONVERSATIONS,
+    "agents_api_v1_conversations_list": _CONVERSATIONS,
+    "agents_api_v1_conversations_get": _CONVERSATIONS,
+    "agents_api_v1_conversations_delete": _CONVERSATIONS,
+    "agents_api_v1_conversations_append": _CONVERSATIONS,
+    "agents_api_v1_conversations_history": _CONVERSATIONS,
+    "agents_api_v1_conversations_messages": _CONVERSATIONS,
+    "agents_api_v1_conversations_restart": _CONVERSATIONS,
+    "agents_api_v1_conversations_start_stream": _CONVERSATIONS,
+    "agents_api_v1_conversations_append_stream": _CONVERSATIONS,
+    "agents_api_v1_conversations_restart_stream": _CONVERSATIONS,
+    # beta.libraries
+    "libraries_list_v1": _LIBRARIES,
+    "libraries_create_v1": _LIBRARIES,
+    "libraries_get_v1": _LIBRARIES,
+    "libraries_delete_v1": _LIBRARIES,
+    "libraries_patch_v1": _LIBRARIES,
+    "libraries_update_v1": _LIBRARIES,
+    # beta.libraries.accesses
+    "libraries_share_list_v1": _ACCESSES,
+    "libraries_share_create_v1": _ACCESSES,
+    "libraries_share_delete_v1": _ACCESSES,
+    # beta.libraries.documents
+    "libraries_documents_list_v1": _DOCUMENTS,
+    "libraries_documents_upload_v1": _DOCUMENTS,
+    "libraries_documents_get_v1": _DOCUMENTS,
+    "libraries_documents_patch_v1": _DOCUMENTS,
+    "libraries_documents_update_v1": _DOCUMENTS,
+    "libraries_documents_delete_v1": _DOCUMENTS,
+    "libraries_documents_get_text_content_v1": _DOCUMENTS,
+    "libraries_documents_get_status_v1": _DOCUMENTS,
+    "libraries_documents_get_signed_url_v1": _DOCUMENTS,
+    "libraries_documents_get_extracted_text_signed_url_v1": _DOCUMENTS,
+    "libraries_documents_reprocess_v1": _DOCUMENTS,
+}
+"""Operations of the groups under test that have no case yet, and why. Asserted to be
+exactly the operations lacking a case: add a case, then remove its line here."""
+
+BAD_EXAMPLES: dict[str, str] = {
+    "list_models_v1_models_get": "the example is a bare array of model cards; the schema "
+    "(ModelList) is an object with a data array",
+}
+"""Operations whose 200/201 response examples the SDK cannot parse because the example is
+wrong: it breaks its own response schema (see SPEC-README.md). Asserted exact: an entry
+must excuse a failing example, and an example that matches its schema is never excused."""
+
+SPEC = load_spec()
+TABLE = load_cases()
+
+
+def _cases_of(operation_id: str) -> dict[str, Case]:
+    return {k: c for k, c in TABLE.cases.items() if operation_of(k) == operation_id}
+
+
+def _request_params() -> Iterator[str]:
+    """Every case key, and every operation without a case (skipped, with its reason)."""
+    covered = {operation_of(key) for key in TABLE.cases}
+    keys = set(TABLE.cases) | (SPEC.operations.keys() - covered)
+    yield from sorted(keys)
+
+
+def _example_params() -> Iterator[str]:
+    for operation_id, op in sorted(SPEC.operations.items()):
+        if any(True for _ in op.examples()):
+            yield operation_id
+
+
+# -- the tests -------------------------------------------------------------------------------------
+
+
+def test_case_modules_load() -> None:
+    """Every case module imports and exports ``CASES: dict[str, Case]``."""
+    assert not TABLE.errors, "\n".join(f"cases/{m}.py: {e}" for m, e in TABLE.errors.items())
+
+
+def test_spec_quirks_fixed() -> None:
+    """The loader fixed the quirks SPEC-README.md describes, and only those."""
+    assert SPEC.fixes == [
+        "2026-08: dropped duplicate enum values of StaticWorkspaceRoles",
+        "2026-08: '#/$defs/' refs fixed: 0 to components/schemas, "
+        "11 to an enclosing schema's $defs",
+    ]
+    assert len(SPEC.operations) == 76
+
+
+def test_every_operation_has_a_method(capsys: pytest.CaptureFixture[str]) -> None:
+    """Each operation has a case whose method exists on AsyncMistral and Mistral, or sits in
+    SKIPPED with a reason; SKIPPED is exactly the operations without a case."""
+    operations = SPEC.operations
+    covered = {operation_of(key) for key in TABLE.cases}
+    missing = operations.keys() - covered
+    with capsys.disabled():
+        print(f"\nconformance: {len(SKIPPED)} of {len(operations)} operations skipped")
+        for operation_id, reason in sorted(SKIPPED.items(), key=lambda kv: (kv[1], kv[0])):
+            print(f"  SKIPPED {operation_id}: {reason}")
+    problems = [
+        f"case {k!r}: no operation {operation_of(k)!r} in the spec's groups"
+        for k in sorted(TABLE.cases)
+        if operation_of(k) not in operations
+    ]
+    problems += [
+        f"{operations[o]}: no case, and not in SKIPPED" for o in sorted(missing - SKIPPED.keys())
+    ]
+    problems += [
+        f"SKIPPED[{o!r}]: it has a case now, remove it from SKIPPED"
+        for o in sorted(SKIPPED.keys() & covered)
+    ]
+    problems += [
+        f"SKIPPED[{o!r}]: not an operation of the spec's groups"
+        for o in sorted(SKIPPED.keys() - operations.keys())
+    ]
+    with Mistral(api_key="conformance", server_url="http://127.0.0.1:9") as blocking:
+        clients: list[object] = [
+            AsyncMistral(api_key="conformance", server_url="http://127.0.0.1:9"),
+            blocking,
+        ]
+        for key, case in sorted(TABLE.cases.items()):
+            op = operations.get(operation_of(key))
+            if op is None:
+                continue
+            problems += _case_problems(key, case, op, clients)
+    for operation_id in sorted(covered & operations.keys()):
+        op = operations[operation_id]
+        kinds = {c.returns == "stream" for c in _cases_of(operation_id).values()}
+        if op.json_and_sse and kinds != {True, False}:
+            problems.append(
+                f"{op}: answers JSON or an event stream; it needs a case of the plain method "
+                "and one of the streaming method (key '<operationId>:stream')"
+            )
+    assert not problems, "\n".join(problems)
+
+
+def _case_problems(key: str, case: Case, op: Operation, clients: list[object]) -> list[str]:
+    problems = []
+    module = TABLE.modules[key]
+    if module != module_for_group(op.group):
+        problems.append(
+            f"case {key!r} is in cases/{module}.py; group {op.group!r} belongs in "
+            f"cases/{module_for_group(op.group)}.py"
+        )
+    for client in clients:
+        try:
+            resolve_method(client, case.method)
+        except AttributeError as exc:
+            problems.append(f"case {key!r}: {exc}")
+    if case.returns == "stream" and not op.streams:
+        problems.append(f"case {key!r} streams; {op} declares no event stream")
+    if op.stream_twin and case.returns != "stream":
+        problems.append(f"case {key!r}: {op} is a #stream twin; the case must stream")
+    json_response = "application/json" in op.success
+    if (
+        case.returns != "binary"
+        and json_response
+        and case.response_type is None
+        and case.parse is None
+    ):
+        problems.append(f"case {key!r}: {op} answers JSON; the case needs a response_type")
+    return problems
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("key", list(_request_params()))
+async def test_request_conforms(key: str) -> None:
+    """The request the case's call sends validates against the spec's operation."""
+    operation_id = operation_of(key)
+    op = SPEC.operations.get(operation_id)
+    if op is None:
+        pytest.fail(f"case {key!r}: no operation {operation_id!r} in the spec's groups")
+    case = TABLE.cases.get(key)
+    if case is None:
+        if operation_id in SKIPPED:
+            pytest.skip(f"{operation_id}: {SKIPPED[operation_id]}")
+        pytest.fail(f"{op}: no case, and not in SKIPPED")
+    path_names = list(op.params("path"))
+    outcome = await run_case(case, path_names)
+    problems: list[str] = []
+    if outcome.sent:
+        problems += check_request(
+            SPEC, op, case, outcome.sent[0], outcome.path_values, api_key=DEFAULT_API_KEY
+        )
+        if len(outcome.sent) > 1:
+            problems.append(f"the call made {len(outcome.sent)} requests; the first is checked")
+    elif not any(p.startswith(("setup failed", "no SDK method")) for p in outcome.problems):
+        problems.append("the call sent no request")
+    problems += outcome.problems
+    assert not problems, f"{op} via {case.method}:\n  - " + "\n  - ".join(problems)
+
+
+@pytest.mark.parametrize("operation_id", list(_example_params()))
+def test_response_examples_parse(operation_id: str) -> None:
+    """Each 200/201 example of the operation parses into its cases' response types.
+
+    An example that does not parse fails the test unless the operation is in BAD_EXAMPLES,
+    which it may only be when the example also breaks its own response schema (the spec's
+    fault, not the SDK's); an entry whose examples all parse must go.
+    """
+    op = SPEC.operations[operation_id]
+    cases = _cases_of(operation_id)
+    if not cases:
+        pytest.skip(f"{operation_id}: {SKIPPED.get(operation_id, 'no case')}")
+    problems: list[str] = []
+    excused = 0
+    for status, media, name, value in op.examples():
+        label = f"{status} {media.content_type} example {name!r}"
+        streamed = media.content_type == "text/event-stream"
+        parsers = {k: c for k, c in cases.items() if (c.returns == "stream") == streamed}
+        if not parsers:
+            problems.append(f"{label}: no case to parse it with")
+        failures = []
+        for key, case in sorted(parsers.items()):
+            try:
+                case.parse_example(value)
+            except Exception as exc:
+                failures.append(f"case {key!r}: {type(exc).__name__}: {exc}")
+        if not failures:
+            continue
+        errors = (
+            []
+            if media.schema is None
+            else SPEC.errors(media.schema, value, "example", formats=False)
+        )
+        if operation_id in BAD_EXAMPLES and errors:
+            excused += 1
+            continue
+        verdict = (
+            f"it breaks its own schema too ({'; '.join(errors[:2])}): if the spec is wrong, "
+            "add the operation to BAD_EXAMPLES"
+            if errors
+            else "it matches its schema: the SDK must parse it"
+        )
+        problems.append(f"{label} does not parse ({'; '.join(failures)}); {verdict}")
+    if operation_id in BAD_EXAMPLES and not excused and not problems:
+        problems.append("every example parses now: remove the operation from BAD_EXAMPLES")
+    assert not problems, f"{op}:\n  - " + "\n  - ".join(problems)
+
+
+def test_bad_examples_are_operations() -> None:
+    """BAD_EXAMPLES names operations of the spec's groups that have examples."""
+    with_examples = set(_example_params())
+    assert not BAD_EXAMPLES.keys() - with_examples
