@@ -429,6 +429,9 @@ class SessionCore:
                 content = await guarded(resp.read())
             finally:
                 resp.release()
+            if resp.status in _NO_CONTENT:
+                # "No content" operations (some deletes, reprocess) return None.
+                return None if not raw else RawResponse(resp.status, _headers_of(resp), b"", _none)
             if raw:
                 resp_headers = Headers(list(resp.headers.items()))
                 return RawResponse(
@@ -492,6 +495,17 @@ class SessionCore:
             max_retries=max_retries,
             what=f"{method} {path}",
         )
+
+
+_NO_CONTENT: Final = frozenset({204, 205})
+
+
+def _none() -> None:
+    return None
+
+
+def _headers_of(resp: aiohttp.ClientResponse) -> Headers:
+    return Headers(list(resp.headers.items()))
 
 
 def _merge(

@@ -166,7 +166,8 @@ def _guess(filename: str) -> str:
 
 def form_data(fields: list[tuple[str, Any]]) -> aiohttp.FormData:
     """A multipart body for one attempt: text fields and :class:`Upload` parts."""
-    form = aiohttp.FormData(quote_fields=False)
+    # Always multipart (the API's form endpoints accept nothing else), even with no file.
+    form = aiohttp.FormData(quote_fields=False, default_to_multipart=True)
     for name, value in fields:
         if isinstance(value, Upload):
             form.add_field(

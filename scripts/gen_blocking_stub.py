@@ -17,6 +17,7 @@ import importlib
 import inspect
 import re
 import sys
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +71,9 @@ class Imports:
             for node in ast.walk(tree):
                 if isinstance(node, ast.Import):
                     for alias in node.names:
-                        names[alias.asname or alias.name] = f"{alias.name}:"
+                        # "module:" marks a plain import; "module:=alias" an aliased one.
+                        suffix = f"={alias.asname}" if alias.asname else ""
+                        names[alias.asname or alias.name] = f"{alias.name}:{suffix}"
                 elif isinstance(node, ast.ImportFrom):
                     base = node.module or ""
                     if node.level:
@@ -96,19 +99,21 @@ class Imports:
             if where is None:
                 raise SystemExit(f"cannot resolve {name!r} used in {module_name}")
             module, _, real = where.partition(":")
-            if not real:
-                self.lines[(module, "")] = None
+            if not real or real.startswith("="):
+                self.lines[(module, real)] = None
                 continue
             self.lines[(module, real if real == name else f"{real} as {name}")] = None
 
     def render(self) -> str:
         by_module: dict[str, list[str]] = {}
-        plain = sorted(module for module, name in self.lines if not name)
+        plain = sorted(
+            (module, name[1:]) for module, name in self.lines if not name or name[0] == "="
+        )
         for module, name in self.lines:
-            if name:
+            if name and name[0] != "=":
                 by_module.setdefault(module, []).append(name)
         return "\n".join(
-            [f"import {module}" for module in plain]
+            [f"import {module}" + (f" as {alias}" if alias else "") for module, alias in plain]
             + [
                 f"from {module} import {', '.join(sorted(set(names)))}"
                 for module, names in sorted(by_module.items())
@@ -277,8 +282,9 @@ def generate() -> str:
                 *CONTEXT_MANAGER,
             ]
         elif issubclass(cls, AsyncStream):
-            base = str(cls.__orig_bases__[0])  # type: ignore[attr-defined]
-            item = base.rpartition("[")[2].rstrip("]").rpartition(".")[2]
+            (event,) = typing.get_args(cls.__orig_bases__[0])  # type: ignore[attr-defined]
+            kinds = typing.get_args(event) or (event,)  # one event type, or a union of them
+            item = " | ".join(kind.__name__ for kind in kinds)
             imports.use(item, cls.__module__, local)
             body += ["", "", f"class {blocking}(Stream[{item}]):"]
             body.append(f'    """{_summary(cls)}"""')

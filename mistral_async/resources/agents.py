@@ -2,12 +2,97 @@
 
 from __future__ import annotations
 
-from ._base import AsyncResource
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+from .._types import NOT_GIVEN, REQUEST_OPTION_NAMES, NotGiven
+from ..lib.chat_stream import AsyncChatCompletionStream
+from ..types.agents import AgentsCompletionRequest
+from ..types.chat import (
+    ChatCompletionResponse,
+    CompletionChunk,
+    MessageParam,
+    Prediction,
+    ResponseFormat,
+    Tool,
+    ToolChoice,
+)
+from ._base import AsyncResource, body_of, cast_to, params, stream_twin
+
+if TYPE_CHECKING:
+    from typing import Unpack
+
+    from .._types import RequestOptions
 
 __all__ = ["AsyncAgents"]
 
+ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh"]
+
+_PATH = "/v1/agents/completions"
+_completion = cast_to(ChatCompletionResponse)
+_chunk = cast_to(CompletionChunk)
+
 
 class AsyncAgents(AsyncResource):
-    """Agent completions."""
+    """Agent completions: an agent (its model, instructions and tools) answers messages."""
 
     __slots__ = ()
+
+    async def complete(
+        self,
+        *,
+        agent_id: str,
+        messages: Sequence[MessageParam],
+        max_tokens: int | NotGiven | None = NOT_GIVEN,
+        stop: str | Sequence[str] | NotGiven | None = NOT_GIVEN,
+        random_seed: int | NotGiven | None = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven | None = NOT_GIVEN,
+        response_format: ResponseFormat | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        tools: Sequence[Tool | Mapping[str, Any]] | NotGiven | None = NOT_GIVEN,
+        tool_choice: ToolChoice
+        | Literal["auto", "none", "any", "required"]
+        | Mapping[str, Any]
+        | NotGiven = NOT_GIVEN,
+        presence_penalty: float | NotGiven | None = NOT_GIVEN,
+        frequency_penalty: float | NotGiven | None = NOT_GIVEN,
+        n: int | NotGiven | None = NOT_GIVEN,
+        prediction: Prediction | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
+        reasoning_effort: ReasoningEffort | NotGiven | None = NOT_GIVEN,
+        prompt_mode: Literal["reasoning"] | NotGiven | None = NOT_GIVEN,
+        guardrails: Sequence[Mapping[str, Any]] | NotGiven | None = NOT_GIVEN,
+        prompt_cache_key: str | NotGiven | None = NOT_GIVEN,
+        service_tier: Literal["auto", "standard_only"] | NotGiven | None = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> ChatCompletionResponse:
+        """Ask an agent for a completion of ``messages``.
+
+        The agent (created with ``client.beta.agents.create``) brings its model,
+        instructions and tools; ``messages`` are chat messages, attrs objects or plain
+        dicts. The answer is a chat completion. A parameter you leave out is not sent; an
+        explicit ``None`` is sent as ``null``. See https://docs.mistral.ai/api/#tag/agents.
+        """
+        body = body_of(AgentsCompletionRequest.validated(**params(locals())))
+        result: ChatCompletionResponse = await self._request(
+            "POST", _PATH, _completion, options, body=body
+        )
+        return result
+
+    @stream_twin(complete)
+    def stream(self, **kwargs: Any) -> AsyncChatCompletionStream:
+        """Stream an agent completion: the same parameters as :meth:`complete`.
+
+        Use the result with ``async with`` (or read it with ``async for``); each item is a
+        :class:`CompletionChunk`. ``await stream.get_final_completion()`` gives the whole
+        completion.
+        """
+        options = {k: kwargs.pop(k) for k in list(kwargs) if k in REQUEST_OPTION_NAMES}
+        body = body_of(AgentsCompletionRequest.validated(**kwargs, stream=True))
+        stream: AsyncChatCompletionStream = self._stream(
+            AsyncChatCompletionStream,
+            _PATH,
+            _chunk,
+            body,
+            options,  # type: ignore[arg-type]
+        )
+        return stream

@@ -2,16 +2,101 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 from .._client import ResourceSlot
-from ._base import AsyncResource
+from .._types import NOT_GIVEN, REQUEST_OPTION_NAMES, NotGiven
+from .._uploads import FileInput, to_upload
+from ..lib.transcription_stream import AsyncTranscriptionStream
+from ..types.audio import (
+    AudioTranscriptionRequest,
+    TimestampGranularity,
+    TranscriptionResponse,
+    structure_event,
+)
+from ._base import AsyncResource, cast_to, params, stream_twin
+
+if TYPE_CHECKING:
+    from typing import Unpack
+
+    from .._types import RequestOptions
 
 __all__ = ["AsyncAudio", "AsyncTranscriptions"]
 
+_PATH = "/v1/audio/transcriptions"
+_transcription = cast_to(TranscriptionResponse)
+
+
+def _form(given: dict[str, Any], **fixed: Any) -> list[tuple[str, Any]]:
+    """The checked multipart fields of a transcription request."""
+    file = given.get("file")
+    if file is not None and not isinstance(file, NotGiven):
+        given["file"] = to_upload(file)
+    return AudioTranscriptionRequest.validated(**given, **fixed).form()
+
 
 class AsyncTranscriptions(AsyncResource):
-    """Audio transcriptions."""
+    """Audio transcriptions: ``complete`` for the whole text, ``stream`` for it as it comes."""
 
     __slots__ = ()
+
+    async def complete(
+        self,
+        *,
+        model: str,
+        file: FileInput | NotGiven | None = NOT_GIVEN,
+        file_url: str | NotGiven | None = NOT_GIVEN,
+        file_id: str | NotGiven | None = NOT_GIVEN,
+        language: str | NotGiven | None = NOT_GIVEN,
+        temperature: float | NotGiven | None = NOT_GIVEN,
+        diarize: bool | NotGiven = NOT_GIVEN,
+        context_bias: Sequence[str] | NotGiven = NOT_GIVEN,
+        timestamp_granularities: Sequence[TimestampGranularity] | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> TranscriptionResponse:
+        """Transcribe audio.
+
+        Give the audio as exactly one of ``file`` (a path, bytes, a binary file object, an
+        async iterator of bytes, or ``(filename, content[, content_type])``; streamed from
+        its source), ``file_url`` (a URL the API downloads) or ``file_id`` (a file uploaded
+        with ``client.files.upload``). ``language`` is a two-letter code (``"en"``);
+        ``context_bias`` lists words (no spaces or commas) the audio is likely to contain;
+        ``timestamp_granularities`` (``["segment"]`` or ``["word"]``) asks for timed
+        ``segments``; ``diarize`` labels each segment with its speaker. A parameter left
+        out is not sent (nor is ``None``: a form has no null).
+        """
+        form = _form(params(locals()))
+        result: TranscriptionResponse = await self._request(
+            "POST", _PATH, _transcription, options, form=form
+        )
+        return result
+
+    @stream_twin(complete)
+    def stream(self, **kwargs: Any) -> AsyncTranscriptionStream:
+        """Stream a transcription: the same parameters as :meth:`complete`.
+
+        Use the result with ``async with`` (or read it with ``async for``); the events are
+        :class:`TranscriptionStreamLanguage`, :class:`TranscriptionStreamTextDelta`,
+        :class:`TranscriptionStreamSegmentDelta` and, last,
+        :class:`TranscriptionStreamDone`. ``await stream.get_final_transcription()`` gives
+        the whole :class:`TranscriptionResponse`. A stream whose ``file`` is an async
+        iterator is not retried.
+        """
+        options = {k: kwargs.pop(k) for k in list(kwargs) if k in REQUEST_OPTION_NAMES}
+        form = _form(kwargs, stream=True)
+        client = self._client
+        # Not ``self._stream``: that one sends JSON, this stream's request is multipart.
+        stream: AsyncTranscriptionStream = client._core.stream(  # type: ignore[assignment]
+            client._config,
+            "POST",
+            _PATH,
+            structure_event,
+            form=form,
+            options=options,  # type: ignore[arg-type]
+            stream_class=AsyncTranscriptionStream,
+        )
+        return stream
 
 
 class AsyncAudio(AsyncResource):
