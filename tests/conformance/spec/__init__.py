@@ -24,6 +24,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -400,10 +401,21 @@ class _JSONLoader(_YAMLLoader):  # type: ignore[misc]
     }
 
 
+# YAML 1.1 wants a dot in a float, so ``minimum: 1e-08`` (a learning-rate bound of the July
+# spec) would load as a string, as JSON never would.
+_JSONLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:0|[1-9][0-9]*)(?:\.[0-9]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
+_LOADER_VERSION = 2  # part of the cache key: bump when the loading rules change
+
+
 def _read(path: Path) -> Any:
     raw = path.read_bytes()
     digest = hashlib.sha256(raw).hexdigest()[:24]
-    cache = Path(tempfile.gettempdir()) / f"mistral-async-conformance-{digest}.json"
+    name = f"mistral-async-conformance-{digest}-v{_LOADER_VERSION}.json"
+    cache = Path(tempfile.gettempdir()) / name
     try:
         return json.loads(cache.read_bytes())
     except (OSError, ValueError):
