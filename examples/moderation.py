@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 
 from mistral_async import AsyncMistral
-from mistral_async.types import AssistantMessage, UserMessage
+from mistral_async.types import AssistantMessage, MessageParam, UserMessage
 
 MODEL = "mistral-moderation-latest"
 TEXTS = [
@@ -34,7 +34,7 @@ async def main() -> None:
 
         # Chat moderation looks at a conversation as a whole: here the user shares
         # personal data in the last turn.
-        conversation = [
+        conversation: list[MessageParam] = [
             UserMessage("Can you help me fill in a form?"),
             AssistantMessage("Sure, what do you need?"),
             {"role": "user", "content": "My e-mail is jane.doe@example.com."},

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from ._blocking import ChatCompletionStream, Mistral, Stream
+    from ._binary import AsyncBinaryResponse
+    from ._blocking import BinaryResponse, ChatCompletionStream, Mistral, Paginator, Stream
     from ._client import AsyncMistral
     from ._errors import (
         APIConnectionError,
@@ -33,10 +34,13 @@ if TYPE_CHECKING:
         ResponseValidationError,
         UnprocessableEntityError,
     )
+    from ._pagination import AsyncPaginator
     from ._response import RateLimit, RateLimitWindow, RawResponse
     from ._streaming import AsyncStream
-    from ._types import NOT_GIVEN, Headers, NotGiven, RequestOptions, Timeout
+    from ._types import NOT_GIVEN, Headers, NotGiven, PollOptions, RequestOptions, Timeout
+    from .lib.batch import BatchJobError, BatchWaitTimeoutError
     from .lib.chat_stream import AsyncChatCompletionStream
+    from .types.fine_tuning import FineTuningJobError, JobTimeoutError
 
 __all__ = [
     "NOT_GIVEN",
@@ -45,21 +49,30 @@ __all__ = [
     "APIStatusError",
     "APIStreamError",
     "APITimeoutError",
+    "AsyncBinaryResponse",
     "AsyncChatCompletionStream",
     "AsyncMistral",
+    "AsyncPaginator",
     "AsyncStream",
     "AuthenticationError",
     "BadRequestError",
+    "BatchJobError",
+    "BatchWaitTimeoutError",
+    "BinaryResponse",
     "ChatCompletionStream",
     "ConflictError",
+    "FineTuningJobError",
     "Headers",
     "InternalServerError",
     "InvalidParameterError",
+    "JobTimeoutError",
     "Mistral",
     "MistralError",
     "NotFoundError",
     "NotGiven",
+    "Paginator",
     "PermissionDeniedError",
+    "PollOptions",
     "RateLimit",
     "RateLimitError",
     "RateLimitWindow",
@@ -75,6 +88,15 @@ __all__ = [
 # Where each public name lives; modules are imported on first use so that
 # ``import mistral_async`` stays cheap.
 _LOCATIONS = {
+    "AsyncBinaryResponse": "._binary",
+    "AsyncPaginator": "._pagination",
+    "BinaryResponse": "._blocking",
+    "Paginator": "._blocking",
+    "PollOptions": "._types",
+    "BatchJobError": ".lib.batch",
+    "BatchWaitTimeoutError": ".lib.batch",
+    "FineTuningJobError": ".types.fine_tuning",
+    "JobTimeoutError": ".types.fine_tuning",
     "AsyncMistral": "._client",
     "AsyncStream": "._streaming",
     "AsyncChatCompletionStream": ".lib.chat_stream",

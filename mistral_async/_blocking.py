@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._sync import Mistral, Stream, async_classes, blocking_name, sync_class
+from ._sync import Mistral, Paginator, Stream, async_classes, blocking_name, sync_class
 
-__all__ = ["Mistral", "Stream"]
+__all__ = ["Mistral", "Paginator", "Stream"]
 
 
 def __getattr__(name: str) -> Any:

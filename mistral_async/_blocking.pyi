@@ -2,21 +2,39 @@
 """Types of the blocking client generated at run time by ``mistral_async._sync``."""
 
 import aiohttp
+import builtins
+import datetime as _dt
 import os
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
 from mistral_async._response import RawResponse
-from mistral_async._types import Headers, NotGiven, RequestOptions, Timeout
+from mistral_async._types import Headers, NotGiven, PollOptions, RequestOptions, Timeout
 from mistral_async._uploads import FileInput
+from mistral_async.lib.batch import BatchRequestInput, ProgressCallback
+from mistral_async.resources.agents import ReasoningEffort
+from mistral_async.resources.batch import BatchJobStatus
+from mistral_async.resources.beta_agents import RequestSource
 from mistral_async.resources.chat import ReasoningEffort
-from mistral_async.resources.files import FilePurpose
+from mistral_async.resources.conversations import HandoffExecution
+from mistral_async.resources.files import FilePurpose, FileSource, SampleType
+from mistral_async.resources.fine_tuning import Hyperparameters
+from mistral_async.resources.libraries import EntityType, ShareLevel
+from mistral_async.types.audio import TimestampGranularity, TranscriptionResponse, TranscriptionStreamEvent
+from mistral_async.types.batch import BatchEndpoint, BatchJob, BatchRequest, BatchResult, DeleteBatchJobResponse, ListBatchJobsResponse
+from mistral_async.types.beta_agents import Agent, AgentAliasResponse, AgentListPage, AgentTool, CompletionArgs
 from mistral_async.types.chat import ChatCompletionResponse, CompletionChunk, FIMCompletionResponse, MessageParam, Prediction, ResponseFormat, Tool, ToolChoice
+from mistral_async.types.classifiers import ClassificationResponse, InstructParam, ModerationResponse
+from mistral_async.types.conversations import AgentHandoffDoneEvent, AgentHandoffStartedEvent, Conversation, ConversationEntry, ConversationHistory, ConversationMessages, ConversationResponse, FunctionCallEvent, MessageOutputEvent, ResponseDoneEvent, ResponseErrorEvent, ResponseStartedEvent, ToolCallConfirmation, ToolExecutionDeltaEvent, ToolExecutionDoneEvent, ToolExecutionStartedEvent, UnknownConversationEvent
 from mistral_async.types.embeddings import EmbeddingResponse
 from mistral_async.types.files import DeleteFileResponse, FileObject, FileSignedURL, ListFilesResponse
+from mistral_async.types.fine_tuning import ClassifierTargetIn, DetailedFineTuningJob, FineTuningJob, GithubRepositoryIn, JobStatus, JobsOut, LegacyJobMetadataOut, TrainingFileParam, WandbIntegration
+from mistral_async.types.libraries import Document, DocumentTextContent, Library, ListDocumentsResponse, ListLibrariesResponse, ListSharingResponse, ProcessingStatus, Sharing
 from mistral_async.types.models import ArchiveModelResponse, DeleteModelResponse, FineTunedModel, ModelCard, ModelList, UnarchiveModelResponse
+from mistral_async.types.ocr import OCRDocument, OCRResponse
 from types import TracebackType
 from typing import Any, Generic, Literal, Self, TypeVar, Unpack
 
-__all__ = ["Agents", "Audio", "Batch", "BatchJobs", "Beta", "BetaAgents", "BinaryResponse", "Chat", "ChatCompletionStream", "Classifiers", "Conversations", "Embeddings", "Files", "Fim", "FineTuning", "FineTuningJobs", "Libraries", "LibraryAccesses", "LibraryDocuments", "Mistral", "Models", "Ocr", "Paginator", "Stream", "Transcriptions"]
+__all__ = ["Agents", "Audio", "Batch", "BatchJobs", "Beta", "BetaAgents", "BinaryResponse", "Chat", "ChatCompletionStream", "Classifiers", "ConversationStream", "Conversations", "Embeddings", "Files", "Fim", "FineTuning", "FineTuningJobs", "Libraries", "LibraryAccesses", "LibraryDocuments", "Mistral", "Models", "Ocr", "Paginator", "Stream", "TranscriptionStream", "Transcriptions"]
 
 T = TypeVar("T")
 
@@ -57,8 +75,58 @@ class Paginator(Generic[P, I]):
 
 
 class Agents:
-    """Agent completions."""
+    """Agent completions: an agent (its model, instructions and tools) answers messages."""
 
+    def complete(
+        self,
+        *,
+        agent_id: str,
+        messages: Sequence[MessageParam],
+        max_tokens: int | NotGiven | None = ...,
+        stop: str | Sequence[str] | NotGiven | None = ...,
+        random_seed: int | NotGiven | None = ...,
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        response_format: ResponseFormat | Mapping[str, Any] | NotGiven = ...,
+        tools: Sequence[Tool | Mapping[str, Any]] | NotGiven | None = ...,
+        tool_choice: ToolChoice | Literal['auto', 'none', 'any', 'required'] | Mapping[str, Any] | NotGiven = ...,
+        presence_penalty: float | NotGiven | None = ...,
+        frequency_penalty: float | NotGiven | None = ...,
+        n: int | NotGiven | None = ...,
+        prediction: Prediction | Mapping[str, Any] | NotGiven = ...,
+        parallel_tool_calls: bool | NotGiven = ...,
+        reasoning_effort: ReasoningEffort | NotGiven | None = ...,
+        prompt_mode: Literal['reasoning'] | NotGiven | None = ...,
+        guardrails: Sequence[Mapping[str, Any]] | NotGiven | None = ...,
+        prompt_cache_key: str | NotGiven | None = ...,
+        service_tier: Literal['auto', 'standard_only'] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> ChatCompletionResponse:
+        """Ask an agent for a completion of ``messages``."""
+    def stream(
+        self,
+        *,
+        agent_id: str,
+        messages: Sequence[MessageParam],
+        max_tokens: int | NotGiven | None = ...,
+        stop: str | Sequence[str] | NotGiven | None = ...,
+        random_seed: int | NotGiven | None = ...,
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        response_format: ResponseFormat | Mapping[str, Any] | NotGiven = ...,
+        tools: Sequence[Tool | Mapping[str, Any]] | NotGiven | None = ...,
+        tool_choice: ToolChoice | Literal['auto', 'none', 'any', 'required'] | Mapping[str, Any] | NotGiven = ...,
+        presence_penalty: float | NotGiven | None = ...,
+        frequency_penalty: float | NotGiven | None = ...,
+        n: int | NotGiven | None = ...,
+        prediction: Prediction | Mapping[str, Any] | NotGiven = ...,
+        parallel_tool_calls: bool | NotGiven = ...,
+        reasoning_effort: ReasoningEffort | NotGiven | None = ...,
+        prompt_mode: Literal['reasoning'] | NotGiven | None = ...,
+        guardrails: Sequence[Mapping[str, Any]] | NotGiven | None = ...,
+        prompt_cache_key: str | NotGiven | None = ...,
+        service_tier: Literal['auto', 'standard_only'] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> ChatCompletionStream:
+        """Stream an agent completion: the same parameters as :meth:`complete`."""
 
 
 class Audio:
@@ -68,14 +136,85 @@ class Audio:
 
 
 class Batch:
-    """Batch processing (``client.batch.jobs``)."""
+    """Batch processing: ``client.batch.jobs``, and ``client.batch.run`` to do it all."""
 
     jobs: BatchJobs
+    def run(
+        self,
+        requests: Iterable[BatchRequestInput] | Iterable[BatchRequestInput],
+        *,
+        endpoint: BatchEndpoint = ...,
+        model: str | NotGiven | None = ...,
+        agent_id: str | NotGiven | None = ...,
+        metadata: Mapping[str, str] | NotGiven | None = ...,
+        timeout_hours: int | NotGiven = ...,
+        response_type: type[Any] | None = ...,
+        poll_interval: float = ...,
+        max_poll_interval: float = ...,
+        timeout: float | None = ...,
+        on_progress: ProgressCallback | None = ...,
+        progress_bar: bool = ...,
+        cancel_on_exit: bool = ...,
+        **options: Unpack[PollOptions],
+    ) -> Iterator[BatchResult]:
+        """Run many requests as one batch job and yield their results, in input order."""
 
 
 class BatchJobs:
-    """Batch jobs: many requests run by Mistral's batch engine."""
+    """Batch jobs: many requests run by Mistral's batch engine, at a lower price."""
 
+    def create(
+        self,
+        *,
+        endpoint: BatchEndpoint,
+        input_files: Sequence[str] | NotGiven | None = ...,
+        requests: Sequence[BatchRequest | Mapping[str, Any]] | NotGiven | None = ...,
+        model: str | NotGiven | None = ...,
+        agent_id: str | NotGiven | None = ...,
+        metadata: Mapping[str, str] | NotGiven | None = ...,
+        timeout_hours: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> BatchJob:
+        """Create a batch job; it is queued, then run."""
+    def get(
+        self,
+        job_id: str,
+        *,
+        inline: bool | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> BatchJob:
+        """Read a batch job; ``inline=True`` adds its results (``outputs``) once it ended."""
+    def cancel(self, job_id: str, **options: Unpack[RequestOptions]) -> BatchJob:
+        """Ask for a batch job to be cancelled (it goes through ``CANCELLATION_REQUESTED``)."""
+    def delete(self, job_id: str, **options: Unpack[RequestOptions]) -> DeleteBatchJobResponse:
+        """Delete a batch job."""
+    def wait(
+        self,
+        job_id: str,
+        *,
+        poll_interval: float = ...,
+        max_poll_interval: float = ...,
+        timeout: float | None = ...,
+        on_progress: ProgressCallback | None = ...,
+        raise_on_failure: bool = ...,
+        **options: Unpack[PollOptions],
+    ) -> BatchJob:
+        """Poll a batch job until it ends; return it."""
+    def list(
+        self,
+        *,
+        page: int | NotGiven = ...,
+        page_size: int | NotGiven = ...,
+        model: str | NotGiven | None = ...,
+        agent_id: str | NotGiven | None = ...,
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        created_after: _dt.datetime | str | NotGiven | None = ...,
+        created_by_me: bool | NotGiven = ...,
+        status: Sequence[BatchJobStatus] | NotGiven | None = ...,
+        order_by: Literal['created', '-created'] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[ListBatchJobsResponse, BatchJob]:
+        """List batch jobs: ``await`` it for one page, or ``async for`` over every job."""
 
 
 class Beta:
@@ -87,8 +226,121 @@ class Beta:
 
 
 class BetaAgents:
-    """Agents: create, update, version and alias them."""
+    """Agents: a model with instructions, tools and completion settings, kept in versions."""
 
+    def create(
+        self,
+        *,
+        model: str,
+        name: str,
+        instructions: str | NotGiven | None = ...,
+        tools: Sequence[AgentTool | Mapping[str, Any]] | NotGiven = ...,
+        completion_args: CompletionArgs | Mapping[str, Any] | NotGiven = ...,
+        guardrails: Sequence[Mapping[str, Any]] | NotGiven | None = ...,
+        description: str | NotGiven | None = ...,
+        handoffs: Sequence[str] | NotGiven | None = ...,
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        version_message: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Agent:
+        """Create an agent (its version 0)."""
+    def list(
+        self,
+        *,
+        page: int | NotGiven = ...,
+        page_size: int | NotGiven = ...,
+        deployment_chat: bool | NotGiven | None = ...,
+        sources: Sequence[RequestSource] | NotGiven | None = ...,
+        name: str | NotGiven | None = ...,
+        search: str | NotGiven | None = ...,
+        id: str | NotGiven | None = ...,
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[builtins.list[Agent], Agent]:
+        """List agents by page number: ``await`` it for one page, ``async for`` for every agent."""
+    def list_pages(
+        self,
+        *,
+        page_size: int | NotGiven = ...,
+        deployment_chat: bool | NotGiven | None = ...,
+        sources: Sequence[RequestSource] | NotGiven | None = ...,
+        name: str | NotGiven | None = ...,
+        search: str | NotGiven | None = ...,
+        id: str | NotGiven | None = ...,
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        page_token: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[AgentListPage, Agent]:
+        """List agents by cursor: ``await`` it for one page, ``async for`` for every agent."""
+    def get(
+        self,
+        agent_id: str,
+        *,
+        agent_version: int | str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Agent:
+        """Read an agent, at its current version or at ``agent_version`` (a number or an alias)."""
+    def update(
+        self,
+        agent_id: str,
+        *,
+        instructions: str | NotGiven | None = ...,
+        tools: Sequence[AgentTool | Mapping[str, Any]] | NotGiven = ...,
+        completion_args: CompletionArgs | Mapping[str, Any] | NotGiven = ...,
+        guardrails: Sequence[Mapping[str, Any]] | NotGiven | None = ...,
+        model: str | NotGiven | None = ...,
+        name: str | NotGiven | None = ...,
+        description: str | NotGiven | None = ...,
+        handoffs: Sequence[str] | NotGiven | None = ...,
+        deployment_chat: bool | NotGiven | None = ...,
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        version_message: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Agent:
+        """Change an agent: the parameters given make a new version, which becomes current."""
+    def delete(self, agent_id: str, **options: Unpack[RequestOptions]) -> None:
+        """Delete an agent, with all its versions and aliases."""
+    def update_version(
+        self,
+        agent_id: str,
+        *,
+        version: int,
+        **options: Unpack[RequestOptions],
+    ) -> Agent:
+        """Make ``version`` the agent's current version."""
+    def list_versions(
+        self,
+        agent_id: str,
+        *,
+        page: int | NotGiven = ...,
+        page_size: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[builtins.list[Agent], Agent]:
+        """List an agent's versions: ``await`` it for one page, ``async for`` for every one."""
+    def get_version(
+        self,
+        agent_id: str,
+        version: int | str,
+        **options: Unpack[RequestOptions],
+    ) -> Agent:
+        """Read one version of an agent."""
+    def create_version_alias(
+        self,
+        agent_id: str,
+        *,
+        alias: str,
+        version: int,
+        **options: Unpack[RequestOptions],
+    ) -> AgentAliasResponse:
+        """Point ``alias`` at ``version``, creating the alias or moving it."""
+    def list_version_aliases(
+        self,
+        agent_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> builtins.list[AgentAliasResponse]:
+        """List an agent's aliases."""
+    def delete_version_alias(self, agent_id: str, *, alias: str, **options: Unpack[RequestOptions]) -> None:
+        """Delete one of an agent's aliases (the version it named stays)."""
 
 
 class BinaryResponse:
@@ -194,11 +446,169 @@ class ChatCompletionStream(Stream[CompletionChunk]):
 class Classifiers:
     """Moderation and classification."""
 
+    def moderate(
+        self,
+        *,
+        model: str,
+        inputs: str | Sequence[str],
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> ModerationResponse:
+        """Moderate one text or several (``inputs``, sent as the API's ``input``)."""
+    def moderate_chat(
+        self,
+        *,
+        model: str,
+        inputs: Sequence[MessageParam] | Sequence[Sequence[MessageParam]],
+        **options: Unpack[RequestOptions],
+    ) -> ModerationResponse:
+        """Moderate a conversation, or several (``inputs``, sent as the API's ``input``)."""
+    def classify(
+        self,
+        *,
+        model: str,
+        inputs: str | Sequence[str],
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> ClassificationResponse:
+        """Classify one text or several with a classifier model (e.g. a fine-tuned one)."""
+    def classify_chat(
+        self,
+        *,
+        model: str,
+        inputs: InstructParam | Sequence[InstructParam],
+        **options: Unpack[RequestOptions],
+    ) -> ClassificationResponse:
+        """Classify one conversation or several with a classifier model."""
+
+
+class ConversationStream(Stream[ResponseStartedEvent | ResponseDoneEvent | ResponseErrorEvent | MessageOutputEvent | FunctionCallEvent | ToolExecutionStartedEvent | ToolExecutionDeltaEvent | ToolExecutionDoneEvent | AgentHandoffStartedEvent | AgentHandoffDoneEvent | UnknownConversationEvent]):
+    """An :class:`Stream` of conversation events that can fold itself into a response."""
+
+    def get_final_response(self) -> ConversationResponse:
+        """Read the rest of the stream and return the whole response."""
 
 
 class Conversations:
-    """Conversations with models and agents."""
+    """Conversations with models and agents, kept by the API."""
 
+    def start(
+        self,
+        *,
+        inputs: str | Sequence[ConversationEntry | Mapping[str, Any]],
+        store: bool | NotGiven | None = ...,
+        handoff_execution: HandoffExecution | NotGiven | None = ...,
+        instructions: str | NotGiven | None = ...,
+        tools: Sequence[AgentTool | Mapping[str, Any]] | NotGiven | None = ...,
+        completion_args: CompletionArgs | Mapping[str, Any] | NotGiven | None = ...,
+        guardrails: Sequence[Mapping[str, Any]] | NotGiven | None = ...,
+        name: str | NotGiven | None = ...,
+        description: str | NotGiven | None = ...,
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        agent_id: str | NotGiven | None = ...,
+        agent_version: int | str | NotGiven | None = ...,
+        model: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> ConversationResponse:
+        """Start a conversation with a ``model`` or an ``agent_id``, and get its answer."""
+    def list(
+        self,
+        *,
+        page: int | NotGiven = ...,
+        page_size: int | NotGiven = ...,
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[builtins.list[Conversation], Conversation]:
+        """List conversations: ``await`` it for one page, ``async for`` for every one."""
+    def get(self, conversation_id: str, **options: Unpack[RequestOptions]) -> Conversation:
+        """Read a conversation's settings (not its entries: see :meth:`get_history`)."""
+    def delete(self, conversation_id: str, **options: Unpack[RequestOptions]) -> None:
+        """Delete a conversation."""
+    def append(
+        self,
+        conversation_id: str,
+        *,
+        inputs: str | Sequence[ConversationEntry | Mapping[str, Any]] | NotGiven = ...,
+        store: bool | NotGiven = ...,
+        handoff_execution: HandoffExecution | NotGiven = ...,
+        completion_args: CompletionArgs | Mapping[str, Any] | NotGiven = ...,
+        tool_confirmations: Sequence[ToolCallConfirmation | Mapping[str, Any]] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> ConversationResponse:
+        """Add ``inputs`` to a conversation and get the answer."""
+    def get_history(
+        self,
+        conversation_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> ConversationHistory:
+        """Every entry of a conversation (messages, function calls, tool runs...), in order."""
+    def get_messages(
+        self,
+        conversation_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> ConversationMessages:
+        """The messages of a conversation, in and out, in order."""
+    def restart(
+        self,
+        conversation_id: str,
+        *,
+        from_entry_id: str,
+        inputs: str | Sequence[ConversationEntry | Mapping[str, Any]] | NotGiven = ...,
+        store: bool | NotGiven = ...,
+        handoff_execution: HandoffExecution | NotGiven = ...,
+        completion_args: CompletionArgs | Mapping[str, Any] | NotGiven = ...,
+        guardrails: Sequence[Mapping[str, Any]] | NotGiven | None = ...,
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        agent_version: int | str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> ConversationResponse:
+        """Branch a conversation off at one of its entries, add ``inputs`` and get the answer."""
+    def start_stream(
+        self,
+        *,
+        inputs: str | Sequence[ConversationEntry | Mapping[str, Any]],
+        store: bool | NotGiven | None = ...,
+        handoff_execution: HandoffExecution | NotGiven | None = ...,
+        instructions: str | NotGiven | None = ...,
+        tools: Sequence[AgentTool | Mapping[str, Any]] | NotGiven | None = ...,
+        completion_args: CompletionArgs | Mapping[str, Any] | NotGiven | None = ...,
+        guardrails: Sequence[Mapping[str, Any]] | NotGiven | None = ...,
+        name: str | NotGiven | None = ...,
+        description: str | NotGiven | None = ...,
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        agent_id: str | NotGiven | None = ...,
+        agent_version: int | str | NotGiven | None = ...,
+        model: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> ConversationStream:
+        """Start a conversation and stream its answer: the same parameters as :meth:`start`."""
+    def append_stream(
+        self,
+        conversation_id: str,
+        *,
+        inputs: str | Sequence[ConversationEntry | Mapping[str, Any]] | NotGiven = ...,
+        store: bool | NotGiven = ...,
+        handoff_execution: HandoffExecution | NotGiven = ...,
+        completion_args: CompletionArgs | Mapping[str, Any] | NotGiven = ...,
+        tool_confirmations: Sequence[ToolCallConfirmation | Mapping[str, Any]] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> ConversationStream:
+        """Add inputs to a conversation and stream the answer: the parameters of :meth:`append`."""
+    def restart_stream(
+        self,
+        conversation_id: str,
+        *,
+        from_entry_id: str,
+        inputs: str | Sequence[ConversationEntry | Mapping[str, Any]] | NotGiven = ...,
+        store: bool | NotGiven = ...,
+        handoff_execution: HandoffExecution | NotGiven = ...,
+        completion_args: CompletionArgs | Mapping[str, Any] | NotGiven = ...,
+        guardrails: Sequence[Mapping[str, Any]] | NotGiven | None = ...,
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        agent_version: int | str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> ConversationStream:
+        """Restart a conversation and stream the answer: the parameters of :meth:`restart`."""
 
 
 class Embeddings:
@@ -237,8 +647,8 @@ class Files:
         page: int | NotGiven = ...,
         page_size: int | NotGiven = ...,
         include_total: bool | NotGiven = ...,
-        sample_type: Sequence[str] | NotGiven | None = ...,
-        source: Sequence[str] | NotGiven | None = ...,
+        sample_type: Sequence[SampleType] | NotGiven | None = ...,
+        source: Sequence[FileSource] | NotGiven | None = ...,
         search: str | NotGiven | None = ...,
         purpose: FilePurpose | NotGiven | None = ...,
         mimetypes: Sequence[str] | NotGiven | None = ...,
@@ -307,8 +717,59 @@ class FineTuning:
 
 
 class FineTuningJobs:
-    """Fine-tuning jobs."""
+    """Fine-tuning jobs: train a model of yours on uploaded files, then use it by its id."""
 
+    def list(
+        self,
+        *,
+        page: int | NotGiven = ...,
+        page_size: int | NotGiven = ...,
+        model: str | NotGiven | None = ...,
+        created_after: datetime | str | NotGiven | None = ...,
+        created_before: datetime | str | NotGiven | None = ...,
+        created_by_me: bool | NotGiven = ...,
+        status: JobStatus | NotGiven | None = ...,
+        wandb_project: str | NotGiven | None = ...,
+        wandb_name: str | NotGiven | None = ...,
+        suffix: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[JobsOut, FineTuningJob]:
+        """List fine-tuning jobs: ``await`` it for one page, or ``async for`` over every job."""
+    def create(
+        self,
+        *,
+        model: str,
+        hyperparameters: Hyperparameters,
+        training_files: Sequence[TrainingFileParam] | NotGiven = ...,
+        validation_files: Sequence[str] | NotGiven | None = ...,
+        suffix: str | NotGiven | None = ...,
+        integrations: Sequence[WandbIntegration | Mapping[str, Any]] | NotGiven | None = ...,
+        auto_start: bool | NotGiven = ...,
+        invalid_sample_skip_percentage: float | NotGiven = ...,
+        job_type: Literal['completion', 'classifier'] | NotGiven | None = ...,
+        repositories: Sequence[GithubRepositoryIn | Mapping[str, Any]] | NotGiven | None = ...,
+        classifier_targets: Sequence[ClassifierTargetIn | Mapping[str, Any]] | NotGiven | None = ...,
+        dry_run: bool | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> FineTuningJob | LegacyJobMetadataOut:
+        """Create a fine-tuning job; it is queued, validated, then trained."""
+    def get(self, job_id: str, **options: Unpack[RequestOptions]) -> DetailedFineTuningJob:
+        """Read a job, with its events (status changes) and checkpoints (metrics)."""
+    def cancel(self, job_id: str, **options: Unpack[RequestOptions]) -> DetailedFineTuningJob:
+        """Ask for a job to be cancelled."""
+    def start(self, job_id: str, **options: Unpack[RequestOptions]) -> DetailedFineTuningJob:
+        """Start a job created with ``auto_start=False`` once it is ``VALIDATED``."""
+    def wait(
+        self,
+        job_id: str,
+        *,
+        poll_interval: float = ...,
+        timeout: float | None = ...,
+        on_progress: Callable[[DetailedFineTuningJob], object] | None = ...,
+        raise_on_failure: bool = ...,
+        **options: Unpack[PollOptions],
+    ) -> DetailedFineTuningJob:
+        """Poll a job every ``poll_interval`` seconds until it is done; return it."""
 
 
 class Libraries:
@@ -316,16 +777,182 @@ class Libraries:
 
     accesses: LibraryAccesses
     documents: LibraryDocuments
+    def list(
+        self,
+        *,
+        page_size: int | NotGiven = ...,
+        page_token: str | NotGiven | None = ...,
+        page: int | NotGiven = ...,
+        search: str | NotGiven | None = ...,
+        filter_owned_by_me: bool | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[ListLibrariesResponse, Library]:
+        """List the libraries you created or that were shared with you."""
+    def create(
+        self,
+        *,
+        name: str,
+        description: str | NotGiven | None = ...,
+        chunk_size: int | NotGiven | None = ...,
+        owner_type: Literal['User', 'Workspace'] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Library:
+        """Create a library; you are its owner, and only you can use it until you share it."""
+    def get(self, library_id: str, **options: Unpack[RequestOptions]) -> Library:
+        """A library's details."""
+    def delete(self, library_id: str, **options: Unpack[RequestOptions]) -> Library | None:
+        """Delete a library and every document in it."""
+    def update(
+        self,
+        library_id: str,
+        *,
+        name: str | NotGiven = ...,
+        description: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Library:
+        """Change a library's name or description (only what you pass; ``None`` clears it)."""
+    def replace(
+        self,
+        library_id: str,
+        *,
+        name: str | NotGiven = ...,
+        description: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Library:
+        """The ``PUT`` twin of :meth:`update`, deprecated by the API: use :meth:`update`."""
 
 
 class LibraryAccesses:
     """Who may use a library: list, share and unshare."""
 
+    def list(
+        self,
+        library_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> ListSharingResponse:
+        """Every entity (user, workspace, organization) with access to the library, and its role."""
+    def update_or_create(
+        self,
+        library_id: str,
+        *,
+        level: ShareLevel,
+        share_with_uuid: str,
+        share_with_type: EntityType,
+        org_id: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Sharing:
+        """Give an entity access to the library, or change its level."""
+    def delete(
+        self,
+        library_id: str,
+        *,
+        share_with_uuid: str,
+        share_with_type: EntityType,
+        org_id: str | NotGiven | None = ...,
+        level: ShareLevel | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Sharing | None:
+        """Remove an entity's access to the library."""
 
 
 class LibraryDocuments:
-    """The documents of a library."""
+    """The documents of a library: upload, list, read their text, follow their processing."""
 
+    def list(
+        self,
+        library_id: str,
+        *,
+        search: str | NotGiven | None = ...,
+        page_size: int | NotGiven = ...,
+        page: int | NotGiven = ...,
+        filters_attributes: str | NotGiven | None = ...,
+        sort_by: str | NotGiven = ...,
+        sort_order: str | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[ListDocumentsResponse, Document]:
+        """List documents: ``await`` it for one page, or ``async for`` over every document."""
+    def upload(
+        self,
+        library_id: str,
+        *,
+        file: FileInput,
+        **options: Unpack[RequestOptions],
+    ) -> Document:
+        """Upload a document, streamed from its source in constant memory."""
+    def get(
+        self,
+        library_id: str,
+        document_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> Document:
+        """A document's metadata."""
+    def update(
+        self,
+        library_id: str,
+        document_id: str,
+        *,
+        name: str | NotGiven = ...,
+        attributes: Mapping[str, Any] | NotGiven | None = ...,
+        expires_at: str | datetime | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Document:
+        """Change a document's name, attributes or expiry (only what you pass)."""
+    def replace(
+        self,
+        library_id: str,
+        document_id: str,
+        *,
+        name: str | NotGiven = ...,
+        attributes: Mapping[str, Any] | NotGiven | None = ...,
+        expires_at: str | datetime | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Document:
+        """The ``PUT`` twin of :meth:`update`, deprecated by the API: use :meth:`update`."""
+    def delete(
+        self,
+        library_id: str,
+        document_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> None:
+        """Delete a document, from the library and from its search index."""
+    def text_content(
+        self,
+        library_id: str,
+        document_id: str,
+        *,
+        page_start: int | NotGiven | None = ...,
+        page_end: int | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> DocumentTextContent:
+        """The text of a processed document, or of the pages from ``page_start`` to ``page_end``."""
+    def status(
+        self,
+        library_id: str,
+        document_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> ProcessingStatus:
+        """How far the document's processing has gone (``result.processed`` once it ended)."""
+    def get_signed_url(
+        self,
+        library_id: str,
+        document_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> str:
+        """A URL to download the document without the key; anyone with it may, for 30 minutes."""
+    def extracted_text_signed_url(
+        self,
+        library_id: str,
+        document_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> str:
+        """A URL to download the text extracted from the document (the OCR's result)."""
+    def reprocess(
+        self,
+        library_id: str,
+        document_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> None:
+        """Process the document again (billed again); its ``process_status`` starts over."""
 
 
 class Models:
@@ -365,11 +992,68 @@ class Models:
 class Ocr:
     """Optical character recognition."""
 
+    def process(
+        self,
+        *,
+        model: str | None,
+        document: OCRDocument | Mapping[str, Any],
+        pages: str | Sequence[int] | NotGiven | None = ...,
+        include_image_base64: bool | NotGiven | None = ...,
+        image_limit: int | NotGiven | None = ...,
+        image_min_size: int | NotGiven | None = ...,
+        bbox_annotation_format: ResponseFormat | Mapping[str, Any] | NotGiven | None = ...,
+        document_annotation_format: ResponseFormat | Mapping[str, Any] | NotGiven | None = ...,
+        document_annotation_prompt: str | NotGiven | None = ...,
+        table_format: Literal['markdown', 'html'] | NotGiven | None = ...,
+        extract_header: bool | NotGiven = ...,
+        extract_footer: bool | NotGiven = ...,
+        include_blocks: bool | NotGiven = ...,
+        confidence_scores_granularity: Literal['word', 'page', 'block'] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> OCRResponse:
+        """Read a document (PDF, image, ...) into markdown, page by page."""
+
+
+class TranscriptionStream(Stream[TranscriptionStreamEvent]):
+    """A stream of transcription events that can fold itself into one transcription."""
+
+    def get_final_transcription(self) -> TranscriptionResponse:
+        """Read the rest of the stream and return the whole transcription."""
 
 
 class Transcriptions:
-    """Audio transcriptions."""
+    """Audio transcriptions: ``complete`` for the whole text, ``stream`` for it as it comes."""
 
+    def complete(
+        self,
+        *,
+        model: str,
+        file: FileInput | NotGiven | None = ...,
+        file_url: str | NotGiven | None = ...,
+        file_id: str | NotGiven | None = ...,
+        language: str | NotGiven | None = ...,
+        temperature: float | NotGiven | None = ...,
+        diarize: bool | NotGiven = ...,
+        context_bias: Sequence[str] | NotGiven = ...,
+        timestamp_granularities: Sequence[TimestampGranularity] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> TranscriptionResponse:
+        """Transcribe audio."""
+    def stream(
+        self,
+        *,
+        model: str,
+        file: FileInput | NotGiven | None = ...,
+        file_url: str | NotGiven | None = ...,
+        file_id: str | NotGiven | None = ...,
+        language: str | NotGiven | None = ...,
+        temperature: float | NotGiven | None = ...,
+        diarize: bool | NotGiven = ...,
+        context_bias: Sequence[str] | NotGiven = ...,
+        timestamp_granularities: Sequence[TimestampGranularity] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> TranscriptionStream:
+        """Stream a transcription: the same parameters as :meth:`complete`."""
 
 
 class Mistral:
@@ -432,8 +1116,58 @@ class Mistral:
 
 
 class AgentsWithRawResponse:
-    """Agent completions. (raw responses)"""
+    """Agent completions: an agent (its model, instructions and tools) answers messages. (raw responses)"""
 
+    def complete(
+        self,
+        *,
+        agent_id: str,
+        messages: Sequence[MessageParam],
+        max_tokens: int | NotGiven | None = ...,
+        stop: str | Sequence[str] | NotGiven | None = ...,
+        random_seed: int | NotGiven | None = ...,
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        response_format: ResponseFormat | Mapping[str, Any] | NotGiven = ...,
+        tools: Sequence[Tool | Mapping[str, Any]] | NotGiven | None = ...,
+        tool_choice: ToolChoice | Literal['auto', 'none', 'any', 'required'] | Mapping[str, Any] | NotGiven = ...,
+        presence_penalty: float | NotGiven | None = ...,
+        frequency_penalty: float | NotGiven | None = ...,
+        n: int | NotGiven | None = ...,
+        prediction: Prediction | Mapping[str, Any] | NotGiven = ...,
+        parallel_tool_calls: bool | NotGiven = ...,
+        reasoning_effort: ReasoningEffort | NotGiven | None = ...,
+        prompt_mode: Literal['reasoning'] | NotGiven | None = ...,
+        guardrails: Sequence[Mapping[str, Any]] | NotGiven | None = ...,
+        prompt_cache_key: str | NotGiven | None = ...,
+        service_tier: Literal['auto', 'standard_only'] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ChatCompletionResponse]:
+        """Ask an agent for a completion of ``messages``."""
+    def stream(
+        self,
+        *,
+        agent_id: str,
+        messages: Sequence[MessageParam],
+        max_tokens: int | NotGiven | None = ...,
+        stop: str | Sequence[str] | NotGiven | None = ...,
+        random_seed: int | NotGiven | None = ...,
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        response_format: ResponseFormat | Mapping[str, Any] | NotGiven = ...,
+        tools: Sequence[Tool | Mapping[str, Any]] | NotGiven | None = ...,
+        tool_choice: ToolChoice | Literal['auto', 'none', 'any', 'required'] | Mapping[str, Any] | NotGiven = ...,
+        presence_penalty: float | NotGiven | None = ...,
+        frequency_penalty: float | NotGiven | None = ...,
+        n: int | NotGiven | None = ...,
+        prediction: Prediction | Mapping[str, Any] | NotGiven = ...,
+        parallel_tool_calls: bool | NotGiven = ...,
+        reasoning_effort: ReasoningEffort | NotGiven | None = ...,
+        prompt_mode: Literal['reasoning'] | NotGiven | None = ...,
+        guardrails: Sequence[Mapping[str, Any]] | NotGiven | None = ...,
+        prompt_cache_key: str | NotGiven | None = ...,
+        service_tier: Literal['auto', 'standard_only'] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> ChatCompletionStream:
+        """Stream an agent completion: the same parameters as :meth:`complete`."""
 
 
 class AudioWithRawResponse:
@@ -443,14 +1177,89 @@ class AudioWithRawResponse:
 
 
 class BatchWithRawResponse:
-    """Batch processing (``client.batch.jobs``). (raw responses)"""
+    """Batch processing: ``client.batch.jobs``, and ``client.batch.run`` to do it all. (raw responses)"""
 
     jobs: BatchJobsWithRawResponse
+    def run(
+        self,
+        requests: Iterable[BatchRequestInput] | Iterable[BatchRequestInput],
+        *,
+        endpoint: BatchEndpoint = ...,
+        model: str | NotGiven | None = ...,
+        agent_id: str | NotGiven | None = ...,
+        metadata: Mapping[str, str] | NotGiven | None = ...,
+        timeout_hours: int | NotGiven = ...,
+        response_type: type[Any] | None = ...,
+        poll_interval: float = ...,
+        max_poll_interval: float = ...,
+        timeout: float | None = ...,
+        on_progress: ProgressCallback | None = ...,
+        progress_bar: bool = ...,
+        cancel_on_exit: bool = ...,
+        **options: Unpack[PollOptions],
+    ) -> Iterator[BatchResult]:
+        """Run many requests as one batch job and yield their results, in input order."""
 
 
 class BatchJobsWithRawResponse:
-    """Batch jobs: many requests run by Mistral's batch engine. (raw responses)"""
+    """Batch jobs: many requests run by Mistral's batch engine, at a lower price. (raw responses)"""
 
+    def create(
+        self,
+        *,
+        endpoint: BatchEndpoint,
+        input_files: Sequence[str] | NotGiven | None = ...,
+        requests: Sequence[BatchRequest | Mapping[str, Any]] | NotGiven | None = ...,
+        model: str | NotGiven | None = ...,
+        agent_id: str | NotGiven | None = ...,
+        metadata: Mapping[str, str] | NotGiven | None = ...,
+        timeout_hours: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[BatchJob]:
+        """Create a batch job; it is queued, then run."""
+    def get(
+        self,
+        job_id: str,
+        *,
+        inline: bool | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[BatchJob]:
+        """Read a batch job; ``inline=True`` adds its results (``outputs``) once it ended."""
+    def cancel(self, job_id: str, **options: Unpack[RequestOptions]) -> RawResponse[BatchJob]:
+        """Ask for a batch job to be cancelled (it goes through ``CANCELLATION_REQUESTED``)."""
+    def delete(
+        self,
+        job_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[DeleteBatchJobResponse]:
+        """Delete a batch job."""
+    def wait(
+        self,
+        job_id: str,
+        *,
+        poll_interval: float = ...,
+        max_poll_interval: float = ...,
+        timeout: float | None = ...,
+        on_progress: ProgressCallback | None = ...,
+        raise_on_failure: bool = ...,
+        **options: Unpack[PollOptions],
+    ) -> RawResponse[BatchJob]:
+        """Poll a batch job until it ends; return it."""
+    def list(
+        self,
+        *,
+        page: int | NotGiven = ...,
+        page_size: int | NotGiven = ...,
+        model: str | NotGiven | None = ...,
+        agent_id: str | NotGiven | None = ...,
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        created_after: _dt.datetime | str | NotGiven | None = ...,
+        created_by_me: bool | NotGiven = ...,
+        status: Sequence[BatchJobStatus] | NotGiven | None = ...,
+        order_by: Literal['created', '-created'] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[ListBatchJobsResponse, BatchJob]:
+        """List batch jobs: ``await`` it for one page, or ``async for`` over every job."""
 
 
 class BetaWithRawResponse:
@@ -462,8 +1271,127 @@ class BetaWithRawResponse:
 
 
 class BetaAgentsWithRawResponse:
-    """Agents: create, update, version and alias them. (raw responses)"""
+    """Agents: a model with instructions, tools and completion settings, kept in versions. (raw responses)"""
 
+    def create(
+        self,
+        *,
+        model: str,
+        name: str,
+        instructions: str | NotGiven | None = ...,
+        tools: Sequence[AgentTool | Mapping[str, Any]] | NotGiven = ...,
+        completion_args: CompletionArgs | Mapping[str, Any] | NotGiven = ...,
+        guardrails: Sequence[Mapping[str, Any]] | NotGiven | None = ...,
+        description: str | NotGiven | None = ...,
+        handoffs: Sequence[str] | NotGiven | None = ...,
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        version_message: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Agent]:
+        """Create an agent (its version 0)."""
+    def list(
+        self,
+        *,
+        page: int | NotGiven = ...,
+        page_size: int | NotGiven = ...,
+        deployment_chat: bool | NotGiven | None = ...,
+        sources: Sequence[RequestSource] | NotGiven | None = ...,
+        name: str | NotGiven | None = ...,
+        search: str | NotGiven | None = ...,
+        id: str | NotGiven | None = ...,
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[builtins.list[Agent], Agent]:
+        """List agents by page number: ``await`` it for one page, ``async for`` for every agent."""
+    def list_pages(
+        self,
+        *,
+        page_size: int | NotGiven = ...,
+        deployment_chat: bool | NotGiven | None = ...,
+        sources: Sequence[RequestSource] | NotGiven | None = ...,
+        name: str | NotGiven | None = ...,
+        search: str | NotGiven | None = ...,
+        id: str | NotGiven | None = ...,
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        page_token: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[AgentListPage, Agent]:
+        """List agents by cursor: ``await`` it for one page, ``async for`` for every agent."""
+    def get(
+        self,
+        agent_id: str,
+        *,
+        agent_version: int | str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Agent]:
+        """Read an agent, at its current version or at ``agent_version`` (a number or an alias)."""
+    def update(
+        self,
+        agent_id: str,
+        *,
+        instructions: str | NotGiven | None = ...,
+        tools: Sequence[AgentTool | Mapping[str, Any]] | NotGiven = ...,
+        completion_args: CompletionArgs | Mapping[str, Any] | NotGiven = ...,
+        guardrails: Sequence[Mapping[str, Any]] | NotGiven | None = ...,
+        model: str | NotGiven | None = ...,
+        name: str | NotGiven | None = ...,
+        description: str | NotGiven | None = ...,
+        handoffs: Sequence[str] | NotGiven | None = ...,
+        deployment_chat: bool | NotGiven | None = ...,
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        version_message: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Agent]:
+        """Change an agent: the parameters given make a new version, which becomes current."""
+    def delete(self, agent_id: str, **options: Unpack[RequestOptions]) -> RawResponse[None]:
+        """Delete an agent, with all its versions and aliases."""
+    def update_version(
+        self,
+        agent_id: str,
+        *,
+        version: int,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Agent]:
+        """Make ``version`` the agent's current version."""
+    def list_versions(
+        self,
+        agent_id: str,
+        *,
+        page: int | NotGiven = ...,
+        page_size: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[builtins.list[Agent], Agent]:
+        """List an agent's versions: ``await`` it for one page, ``async for`` for every one."""
+    def get_version(
+        self,
+        agent_id: str,
+        version: int | str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Agent]:
+        """Read one version of an agent."""
+    def create_version_alias(
+        self,
+        agent_id: str,
+        *,
+        alias: str,
+        version: int,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[AgentAliasResponse]:
+        """Point ``alias`` at ``version``, creating the alias or moving it."""
+    def list_version_aliases(
+        self,
+        agent_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[builtins.list[AgentAliasResponse]]:
+        """List an agent's aliases."""
+    def delete_version_alias(
+        self,
+        agent_id: str,
+        *,
+        alias: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Delete one of an agent's aliases (the version it named stays)."""
 
 
 class ChatWithRawResponse:
@@ -530,11 +1458,170 @@ class ChatWithRawResponse:
 class ClassifiersWithRawResponse:
     """Moderation and classification. (raw responses)"""
 
+    def moderate(
+        self,
+        *,
+        model: str,
+        inputs: str | Sequence[str],
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ModerationResponse]:
+        """Moderate one text or several (``inputs``, sent as the API's ``input``)."""
+    def moderate_chat(
+        self,
+        *,
+        model: str,
+        inputs: Sequence[MessageParam] | Sequence[Sequence[MessageParam]],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ModerationResponse]:
+        """Moderate a conversation, or several (``inputs``, sent as the API's ``input``)."""
+    def classify(
+        self,
+        *,
+        model: str,
+        inputs: str | Sequence[str],
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ClassificationResponse]:
+        """Classify one text or several with a classifier model (e.g. a fine-tuned one)."""
+    def classify_chat(
+        self,
+        *,
+        model: str,
+        inputs: InstructParam | Sequence[InstructParam],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ClassificationResponse]:
+        """Classify one conversation or several with a classifier model."""
 
 
 class ConversationsWithRawResponse:
-    """Conversations with models and agents. (raw responses)"""
+    """Conversations with models and agents, kept by the API. (raw responses)"""
 
+    def start(
+        self,
+        *,
+        inputs: str | Sequence[ConversationEntry | Mapping[str, Any]],
+        store: bool | NotGiven | None = ...,
+        handoff_execution: HandoffExecution | NotGiven | None = ...,
+        instructions: str | NotGiven | None = ...,
+        tools: Sequence[AgentTool | Mapping[str, Any]] | NotGiven | None = ...,
+        completion_args: CompletionArgs | Mapping[str, Any] | NotGiven | None = ...,
+        guardrails: Sequence[Mapping[str, Any]] | NotGiven | None = ...,
+        name: str | NotGiven | None = ...,
+        description: str | NotGiven | None = ...,
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        agent_id: str | NotGiven | None = ...,
+        agent_version: int | str | NotGiven | None = ...,
+        model: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ConversationResponse]:
+        """Start a conversation with a ``model`` or an ``agent_id``, and get its answer."""
+    def list(
+        self,
+        *,
+        page: int | NotGiven = ...,
+        page_size: int | NotGiven = ...,
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[builtins.list[Conversation], Conversation]:
+        """List conversations: ``await`` it for one page, ``async for`` for every one."""
+    def get(
+        self,
+        conversation_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Conversation]:
+        """Read a conversation's settings (not its entries: see :meth:`get_history`)."""
+    def delete(
+        self,
+        conversation_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Delete a conversation."""
+    def append(
+        self,
+        conversation_id: str,
+        *,
+        inputs: str | Sequence[ConversationEntry | Mapping[str, Any]] | NotGiven = ...,
+        store: bool | NotGiven = ...,
+        handoff_execution: HandoffExecution | NotGiven = ...,
+        completion_args: CompletionArgs | Mapping[str, Any] | NotGiven = ...,
+        tool_confirmations: Sequence[ToolCallConfirmation | Mapping[str, Any]] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ConversationResponse]:
+        """Add ``inputs`` to a conversation and get the answer."""
+    def get_history(
+        self,
+        conversation_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ConversationHistory]:
+        """Every entry of a conversation (messages, function calls, tool runs...), in order."""
+    def get_messages(
+        self,
+        conversation_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ConversationMessages]:
+        """The messages of a conversation, in and out, in order."""
+    def restart(
+        self,
+        conversation_id: str,
+        *,
+        from_entry_id: str,
+        inputs: str | Sequence[ConversationEntry | Mapping[str, Any]] | NotGiven = ...,
+        store: bool | NotGiven = ...,
+        handoff_execution: HandoffExecution | NotGiven = ...,
+        completion_args: CompletionArgs | Mapping[str, Any] | NotGiven = ...,
+        guardrails: Sequence[Mapping[str, Any]] | NotGiven | None = ...,
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        agent_version: int | str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ConversationResponse]:
+        """Branch a conversation off at one of its entries, add ``inputs`` and get the answer."""
+    def start_stream(
+        self,
+        *,
+        inputs: str | Sequence[ConversationEntry | Mapping[str, Any]],
+        store: bool | NotGiven | None = ...,
+        handoff_execution: HandoffExecution | NotGiven | None = ...,
+        instructions: str | NotGiven | None = ...,
+        tools: Sequence[AgentTool | Mapping[str, Any]] | NotGiven | None = ...,
+        completion_args: CompletionArgs | Mapping[str, Any] | NotGiven | None = ...,
+        guardrails: Sequence[Mapping[str, Any]] | NotGiven | None = ...,
+        name: str | NotGiven | None = ...,
+        description: str | NotGiven | None = ...,
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        agent_id: str | NotGiven | None = ...,
+        agent_version: int | str | NotGiven | None = ...,
+        model: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> ConversationStream:
+        """Start a conversation and stream its answer: the same parameters as :meth:`start`."""
+    def append_stream(
+        self,
+        conversation_id: str,
+        *,
+        inputs: str | Sequence[ConversationEntry | Mapping[str, Any]] | NotGiven = ...,
+        store: bool | NotGiven = ...,
+        handoff_execution: HandoffExecution | NotGiven = ...,
+        completion_args: CompletionArgs | Mapping[str, Any] | NotGiven = ...,
+        tool_confirmations: Sequence[ToolCallConfirmation | Mapping[str, Any]] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> ConversationStream:
+        """Add inputs to a conversation and stream the answer: the parameters of :meth:`append`."""
+    def restart_stream(
+        self,
+        conversation_id: str,
+        *,
+        from_entry_id: str,
+        inputs: str | Sequence[ConversationEntry | Mapping[str, Any]] | NotGiven = ...,
+        store: bool | NotGiven = ...,
+        handoff_execution: HandoffExecution | NotGiven = ...,
+        completion_args: CompletionArgs | Mapping[str, Any] | NotGiven = ...,
+        guardrails: Sequence[Mapping[str, Any]] | NotGiven | None = ...,
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        agent_version: int | str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> ConversationStream:
+        """Restart a conversation and stream the answer: the parameters of :meth:`restart`."""
 
 
 class EmbeddingsWithRawResponse:
@@ -573,8 +1660,8 @@ class FilesWithRawResponse:
         page: int | NotGiven = ...,
         page_size: int | NotGiven = ...,
         include_total: bool | NotGiven = ...,
-        sample_type: Sequence[str] | NotGiven | None = ...,
-        source: Sequence[str] | NotGiven | None = ...,
+        sample_type: Sequence[SampleType] | NotGiven | None = ...,
+        source: Sequence[FileSource] | NotGiven | None = ...,
         search: str | NotGiven | None = ...,
         purpose: FilePurpose | NotGiven | None = ...,
         mimetypes: Sequence[str] | NotGiven | None = ...,
@@ -651,8 +1738,71 @@ class FineTuningWithRawResponse:
 
 
 class FineTuningJobsWithRawResponse:
-    """Fine-tuning jobs. (raw responses)"""
+    """Fine-tuning jobs: train a model of yours on uploaded files, then use it by its id. (raw responses)"""
 
+    def list(
+        self,
+        *,
+        page: int | NotGiven = ...,
+        page_size: int | NotGiven = ...,
+        model: str | NotGiven | None = ...,
+        created_after: datetime | str | NotGiven | None = ...,
+        created_before: datetime | str | NotGiven | None = ...,
+        created_by_me: bool | NotGiven = ...,
+        status: JobStatus | NotGiven | None = ...,
+        wandb_project: str | NotGiven | None = ...,
+        wandb_name: str | NotGiven | None = ...,
+        suffix: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[JobsOut, FineTuningJob]:
+        """List fine-tuning jobs: ``await`` it for one page, or ``async for`` over every job."""
+    def create(
+        self,
+        *,
+        model: str,
+        hyperparameters: Hyperparameters,
+        training_files: Sequence[TrainingFileParam] | NotGiven = ...,
+        validation_files: Sequence[str] | NotGiven | None = ...,
+        suffix: str | NotGiven | None = ...,
+        integrations: Sequence[WandbIntegration | Mapping[str, Any]] | NotGiven | None = ...,
+        auto_start: bool | NotGiven = ...,
+        invalid_sample_skip_percentage: float | NotGiven = ...,
+        job_type: Literal['completion', 'classifier'] | NotGiven | None = ...,
+        repositories: Sequence[GithubRepositoryIn | Mapping[str, Any]] | NotGiven | None = ...,
+        classifier_targets: Sequence[ClassifierTargetIn | Mapping[str, Any]] | NotGiven | None = ...,
+        dry_run: bool | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[FineTuningJob | LegacyJobMetadataOut]:
+        """Create a fine-tuning job; it is queued, validated, then trained."""
+    def get(
+        self,
+        job_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[DetailedFineTuningJob]:
+        """Read a job, with its events (status changes) and checkpoints (metrics)."""
+    def cancel(
+        self,
+        job_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[DetailedFineTuningJob]:
+        """Ask for a job to be cancelled."""
+    def start(
+        self,
+        job_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[DetailedFineTuningJob]:
+        """Start a job created with ``auto_start=False`` once it is ``VALIDATED``."""
+    def wait(
+        self,
+        job_id: str,
+        *,
+        poll_interval: float = ...,
+        timeout: float | None = ...,
+        on_progress: Callable[[DetailedFineTuningJob], object] | None = ...,
+        raise_on_failure: bool = ...,
+        **options: Unpack[PollOptions],
+    ) -> RawResponse[DetailedFineTuningJob]:
+        """Poll a job every ``poll_interval`` seconds until it is done; return it."""
 
 
 class LibrariesWithRawResponse:
@@ -660,16 +1810,190 @@ class LibrariesWithRawResponse:
 
     accesses: LibraryAccessesWithRawResponse
     documents: LibraryDocumentsWithRawResponse
+    def list(
+        self,
+        *,
+        page_size: int | NotGiven = ...,
+        page_token: str | NotGiven | None = ...,
+        page: int | NotGiven = ...,
+        search: str | NotGiven | None = ...,
+        filter_owned_by_me: bool | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[ListLibrariesResponse, Library]:
+        """List the libraries you created or that were shared with you."""
+    def create(
+        self,
+        *,
+        name: str,
+        description: str | NotGiven | None = ...,
+        chunk_size: int | NotGiven | None = ...,
+        owner_type: Literal['User', 'Workspace'] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Library]:
+        """Create a library; you are its owner, and only you can use it until you share it."""
+    def get(
+        self,
+        library_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Library]:
+        """A library's details."""
+    def delete(
+        self,
+        library_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Library | None]:
+        """Delete a library and every document in it."""
+    def update(
+        self,
+        library_id: str,
+        *,
+        name: str | NotGiven = ...,
+        description: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Library]:
+        """Change a library's name or description (only what you pass; ``None`` clears it)."""
+    def replace(
+        self,
+        library_id: str,
+        *,
+        name: str | NotGiven = ...,
+        description: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Library]:
+        """The ``PUT`` twin of :meth:`update`, deprecated by the API: use :meth:`update`."""
 
 
 class LibraryAccessesWithRawResponse:
     """Who may use a library: list, share and unshare. (raw responses)"""
 
+    def list(
+        self,
+        library_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ListSharingResponse]:
+        """Every entity (user, workspace, organization) with access to the library, and its role."""
+    def update_or_create(
+        self,
+        library_id: str,
+        *,
+        level: ShareLevel,
+        share_with_uuid: str,
+        share_with_type: EntityType,
+        org_id: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Sharing]:
+        """Give an entity access to the library, or change its level."""
+    def delete(
+        self,
+        library_id: str,
+        *,
+        share_with_uuid: str,
+        share_with_type: EntityType,
+        org_id: str | NotGiven | None = ...,
+        level: ShareLevel | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Sharing | None]:
+        """Remove an entity's access to the library."""
 
 
 class LibraryDocumentsWithRawResponse:
-    """The documents of a library. (raw responses)"""
+    """The documents of a library: upload, list, read their text, follow their processing. (raw responses)"""
 
+    def list(
+        self,
+        library_id: str,
+        *,
+        search: str | NotGiven | None = ...,
+        page_size: int | NotGiven = ...,
+        page: int | NotGiven = ...,
+        filters_attributes: str | NotGiven | None = ...,
+        sort_by: str | NotGiven = ...,
+        sort_order: str | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[ListDocumentsResponse, Document]:
+        """List documents: ``await`` it for one page, or ``async for`` over every document."""
+    def upload(
+        self,
+        library_id: str,
+        *,
+        file: FileInput,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Document]:
+        """Upload a document, streamed from its source in constant memory."""
+    def get(
+        self,
+        library_id: str,
+        document_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Document]:
+        """A document's metadata."""
+    def update(
+        self,
+        library_id: str,
+        document_id: str,
+        *,
+        name: str | NotGiven = ...,
+        attributes: Mapping[str, Any] | NotGiven | None = ...,
+        expires_at: str | datetime | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Document]:
+        """Change a document's name, attributes or expiry (only what you pass)."""
+    def replace(
+        self,
+        library_id: str,
+        document_id: str,
+        *,
+        name: str | NotGiven = ...,
+        attributes: Mapping[str, Any] | NotGiven | None = ...,
+        expires_at: str | datetime | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Document]:
+        """The ``PUT`` twin of :meth:`update`, deprecated by the API: use :meth:`update`."""
+    def delete(
+        self,
+        library_id: str,
+        document_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Delete a document, from the library and from its search index."""
+    def text_content(
+        self,
+        library_id: str,
+        document_id: str,
+        *,
+        page_start: int | NotGiven | None = ...,
+        page_end: int | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[DocumentTextContent]:
+        """The text of a processed document, or of the pages from ``page_start`` to ``page_end``."""
+    def status(
+        self,
+        library_id: str,
+        document_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ProcessingStatus]:
+        """How far the document's processing has gone (``result.processed`` once it ended)."""
+    def get_signed_url(
+        self,
+        library_id: str,
+        document_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[str]:
+        """A URL to download the document without the key; anyone with it may, for 30 minutes."""
+    def extracted_text_signed_url(
+        self,
+        library_id: str,
+        document_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[str]:
+        """A URL to download the text extracted from the document (the OCR's result)."""
+    def reprocess(
+        self,
+        library_id: str,
+        document_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Process the document again (billed again); its ``process_status`` starts over."""
 
 
 class ModelsWithRawResponse:
@@ -721,11 +2045,61 @@ class ModelsWithRawResponse:
 class OcrWithRawResponse:
     """Optical character recognition. (raw responses)"""
 
+    def process(
+        self,
+        *,
+        model: str | None,
+        document: OCRDocument | Mapping[str, Any],
+        pages: str | Sequence[int] | NotGiven | None = ...,
+        include_image_base64: bool | NotGiven | None = ...,
+        image_limit: int | NotGiven | None = ...,
+        image_min_size: int | NotGiven | None = ...,
+        bbox_annotation_format: ResponseFormat | Mapping[str, Any] | NotGiven | None = ...,
+        document_annotation_format: ResponseFormat | Mapping[str, Any] | NotGiven | None = ...,
+        document_annotation_prompt: str | NotGiven | None = ...,
+        table_format: Literal['markdown', 'html'] | NotGiven | None = ...,
+        extract_header: bool | NotGiven = ...,
+        extract_footer: bool | NotGiven = ...,
+        include_blocks: bool | NotGiven = ...,
+        confidence_scores_granularity: Literal['word', 'page', 'block'] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[OCRResponse]:
+        """Read a document (PDF, image, ...) into markdown, page by page."""
 
 
 class TranscriptionsWithRawResponse:
-    """Audio transcriptions. (raw responses)"""
+    """Audio transcriptions: ``complete`` for the whole text, ``stream`` for it as it comes. (raw responses)"""
 
+    def complete(
+        self,
+        *,
+        model: str,
+        file: FileInput | NotGiven | None = ...,
+        file_url: str | NotGiven | None = ...,
+        file_id: str | NotGiven | None = ...,
+        language: str | NotGiven | None = ...,
+        temperature: float | NotGiven | None = ...,
+        diarize: bool | NotGiven = ...,
+        context_bias: Sequence[str] | NotGiven = ...,
+        timestamp_granularities: Sequence[TimestampGranularity] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[TranscriptionResponse]:
+        """Transcribe audio."""
+    def stream(
+        self,
+        *,
+        model: str,
+        file: FileInput | NotGiven | None = ...,
+        file_url: str | NotGiven | None = ...,
+        file_id: str | NotGiven | None = ...,
+        language: str | NotGiven | None = ...,
+        temperature: float | NotGiven | None = ...,
+        diarize: bool | NotGiven = ...,
+        context_bias: Sequence[str] | NotGiven = ...,
+        timestamp_granularities: Sequence[TimestampGranularity] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> TranscriptionStream:
+        """Stream a transcription: the same parameters as :meth:`complete`."""
 
 
 class MistralWithRawResponse:

@@ -18,6 +18,15 @@
         │   └── InternalServerError          5xx
         ├── APIStreamError           an error event arrived in the middle of a stream
         └── ResponseValidationError  a response body did not fit the expected type
+
+The job helpers add three, in the modules of their groups and exported here too::
+
+    APITimeoutError
+    ├── JobTimeoutError          fine_tuning.jobs.wait ran out of time
+    └── BatchWaitTimeoutError    batch.jobs.wait / batch.run ran out of time (a BatchJobError)
+    MistralError
+    ├── FineTuningJobError       a fine-tuning job ended FAILED, FAILED_VALIDATION or CANCELLED
+    └── BatchJobError            a batch job ended FAILED, TIMEOUT_EXCEEDED or CANCELLED
 """
 
 from __future__ import annotations

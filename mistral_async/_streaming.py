@@ -234,8 +234,9 @@ class AsyncStream(Generic[T]):
             if events:
                 self._handle(events, at_eof=not chunk)
             if not chunk and not self._done:
+                ending = "its final event" if self._final_event is not None else "[DONE]"
                 raise APIConnectionError(
-                    "The stream ended before it was complete (no [DONE] event)",
+                    f"The stream ended before it was complete (no {ending})",
                     request_id=self.request_id,
                 )
         except MistralError as exc:

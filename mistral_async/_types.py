@@ -8,7 +8,7 @@ from typing import Any, Final, Literal, TypedDict, final
 
 import attrs
 
-__all__ = ["NOT_GIVEN", "Headers", "NotGiven", "RequestOptions", "Timeout"]
+__all__ = ["NOT_GIVEN", "Headers", "NotGiven", "PollOptions", "RequestOptions", "Timeout"]
 
 
 @final
@@ -103,6 +103,25 @@ class RequestOptions(TypedDict, total=False):
 
 
 REQUEST_OPTION_NAMES: Final = frozenset(RequestOptions.__annotations__)
+
+
+class PollOptions(TypedDict, total=False):
+    """Per-request settings of each poll a waiting helper makes (``jobs.wait``, ``batch.run``).
+
+    ``timeout`` is taken by the helpers as the limit of the whole wait, hence
+    ``request_timeout`` here for each poll's own limit.
+    """
+
+    request_timeout: float | Timeout | None
+    """Time limits of each poll."""
+    max_retries: int
+    """How many times to retry a poll on a retryable failure."""
+    api_key: str
+    """The API key for these polls only."""
+    extra_headers: Mapping[str, str]
+    """Headers added to each poll."""
+    extra_query: Mapping[str, Any]
+    """Query parameters added to each poll's URL."""
 
 
 @final

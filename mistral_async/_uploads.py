@@ -62,7 +62,8 @@ class Upload:
         """The content for one attempt, positioned at its start."""
         content = self._content
         if isinstance(content, bytes | bytearray):
-            return bytes(content)
+            # A file-like view: aiohttp streams it in chunks (and warns about big raw bytes).
+            return io.BytesIO(content)
         if isinstance(content, str | os.PathLike):
             return open(content, "rb")  # aiohttp closes it once sent
         if _is_file(content):

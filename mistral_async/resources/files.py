@@ -27,6 +27,13 @@ _deleted = cast_to(DeleteFileResponse)
 _signed = cast_to(FileSignedURL)
 
 FilePurpose = Literal["fine-tune", "batch", "ocr"]
+SampleType = Literal["pretrain", "instruct", "batch_request", "batch_result", "batch_error"]
+FileSource = Literal["upload", "repository", "mistral"]
+
+_PURPOSES = ("fine-tune", "batch", "ocr")
+_SAMPLE_TYPES = ("pretrain", "instruct", "batch_request", "batch_result", "batch_error")
+_SOURCES = ("upload", "repository", "mistral")
+_VISIBILITIES = ("workspace", "user")
 
 
 class AsyncFiles(AsyncResource):
@@ -52,9 +59,9 @@ class AsyncFiles(AsyncResource):
         upload is not retried.
         """
         form: list[tuple[str, Any]] = [("file", to_upload(file))]
+        choices = {"purpose": _PURPOSES, "visibility": _VISIBILITIES}
         for name, value in params({"purpose": purpose, "visibility": visibility}).items():
-            if not isinstance(value, str):
-                raise InvalidParameterError(name, f"must be a string, not {value!r}")
+            _check_choice(name, value, choices[name])
             form.append((name, value))
         if not isinstance(expiry, NotGiven) and expiry is not None:
             if isinstance(expiry, bool) or not isinstance(expiry, int):
@@ -69,8 +76,8 @@ class AsyncFiles(AsyncResource):
         page: int | NotGiven = NOT_GIVEN,
         page_size: int | NotGiven = NOT_GIVEN,
         include_total: bool | NotGiven = NOT_GIVEN,
-        sample_type: Sequence[str] | NotGiven | None = NOT_GIVEN,
-        source: Sequence[str] | NotGiven | None = NOT_GIVEN,
+        sample_type: Sequence[SampleType] | NotGiven | None = NOT_GIVEN,
+        source: Sequence[FileSource] | NotGiven | None = NOT_GIVEN,
         search: str | NotGiven | None = NOT_GIVEN,
         purpose: FilePurpose | NotGiven | None = NOT_GIVEN,
         mimetypes: Sequence[str] | NotGiven | None = NOT_GIVEN,
@@ -78,10 +85,13 @@ class AsyncFiles(AsyncResource):
     ) -> AsyncPaginator[ListFilesResponse, FileObject]:
         """List files: ``await`` it for one page, or ``async for`` over every file.
 
-        Pages are numbered from 0; ``page_size`` defaults to 100 on the API's side.
+        Pages are numbered from 0; ``page_size`` defaults to 100 on the API's side. The
+        filters keep the files whose sample type, source and media type are among
+        ``sample_type``, ``source`` and ``mimetypes``, of ``purpose``, and whose name
+        contains ``search``.
         """
         query = params(locals())
-        _check_paging(query)
+        _check_list_query(query)
 
         async def fetch(page_query: dict[str, Any]) -> ListFilesResponse:
             result: ListFilesResponse = await self._request(
@@ -137,10 +147,42 @@ class AsyncFiles(AsyncResource):
         return result
 
 
-def _check_paging(query: dict[str, Any]) -> None:
-    for name in ("page", "page_size"):
+def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise InvalidParameterError(
+            name, f"must be one of {', '.join(map(repr, choices))}; got {value!r}"
+        )
+
+
+def _check_list_query(query: dict[str, Any]) -> None:
+    for name, low in (("page", 0), ("page_size", 1)):
         value = query.get(name)
         if value is not None and (
-            isinstance(value, bool) or not isinstance(value, int) or value < 0
+            isinstance(value, bool) or not isinstance(value, int) or value < low
         ):
-            raise InvalidParameterError(name, f"must be an int >= 0, not {value!r}")
+            raise InvalidParameterError(name, f"must be an int >= {low}, not {value!r}")
+    include_total = query.get("include_total")
+    if include_total is not None and not isinstance(include_total, bool):
+        raise InvalidParameterError("include_total", f"must be a bool, not {include_total!r}")
+    search = query.get("search")
+    if search is not None and not isinstance(search, str):
+        raise InvalidParameterError("search", f"must be a string, not {search!r}")
+    if query.get("purpose") is not None:
+        _check_choice("purpose", query["purpose"], _PURPOSES)
+    lists: dict[str, tuple[str, ...] | None] = {
+        "sample_type": _SAMPLE_TYPES,
+        "source": _SOURCES,
+        "mimetypes": None,
+    }
+    for name, choices in lists.items():
+        value = query.get(name)
+        if value is None:
+            continue
+        if isinstance(value, str) or not isinstance(value, Sequence):
+            raise InvalidParameterError(name, f"must be a list, not {value!r}")
+        for i, item in enumerate(value):
+            if choices is not None:
+                _check_choice(f"{name}[{i}]", item, choices)
+            elif not isinstance(item, str):
+                raise InvalidParameterError(f"{name}[{i}]", f"must be a string, not {item!r}")
+        query[name] = list(value)

@@ -10,14 +10,14 @@ import asyncio
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal, TypedDict, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from .._client import ResourceSlot
 from .._errors import InvalidParameterError
 from .._pagination import AsyncPaginator, by_page_number
 from .._response import RawResponse
 from .._session import path_param
-from .._types import NOT_GIVEN, NotGiven, Timeout
+from .._types import NOT_GIVEN, NotGiven, PollOptions
 from ..types import _validate as v
 from ..types.fine_tuning import (
     FAILED_STATUSES,
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
     from .._types import RequestOptions
 
-__all__ = ["AsyncFineTuning", "AsyncFineTuningJobs", "PollOptions"]
+__all__ = ["AsyncFineTuning", "AsyncFineTuningJobs"]
 
 _PATH = "/v1/fine_tuning/jobs"
 _list = cast_to(JobsOut)
@@ -56,21 +56,6 @@ Hyperparameters = (
     CompletionTrainingParametersIn | ClassifierTrainingParametersIn | Mapping[str, Any]
 )
 """Training parameters: an attrs object or a dict such as ``{"learning_rate": 1e-4}``."""
-
-
-class PollOptions(TypedDict, total=False):
-    """Per-request settings of each poll :meth:`AsyncFineTuningJobs.wait` makes."""
-
-    request_timeout: float | Timeout | None
-    """Time limits of each poll (``timeout`` is the limit of the whole wait)."""
-    max_retries: int
-    """How many times to retry a poll on a retryable failure."""
-    api_key: str
-    """The API key for these polls only."""
-    extra_headers: Mapping[str, str]
-    """Headers added to each poll."""
-    extra_query: Mapping[str, Any]
-    """Query parameters added to each poll's URL."""
 
 
 class AsyncFineTuningJobs(AsyncResource):

@@ -11,7 +11,13 @@ __all__ = ["DeleteFileResponse", "FileObject", "FileSignedURL", "ListFilesRespon
 
 @attrs.define(slots=True)
 class FileObject(Model):
-    """An uploaded file (the API's ``FileSchema``)."""
+    """An uploaded file (the API's ``FileSchema``).
+
+    ``sample_type`` is ``"pretrain"``, ``"instruct"``, ``"batch_request"``,
+    ``"batch_result"`` or ``"batch_error"``; ``source`` is ``"upload"``, ``"repository"`` or
+    ``"mistral"`` (files the API wrote, such as batch results); ``num_lines`` counts the
+    lines of JSONL files.
+    """
 
     id: str
     object: str = "file"
@@ -27,6 +33,9 @@ class FileObject(Model):
     signature: str | None = None
     expires_at: int | None = None
     visibility: str | None = None
+    """``"workspace"`` or ``"user"``."""
+    deleted: bool | None = None
+    """Set when the file was read with ``files.retrieve``."""
 
 
 @attrs.define(slots=True)

@@ -174,6 +174,15 @@ def check_query(spec: Spec, op: Operation, raw_query: str) -> list[str]:
             known = ", ".join(sorted(declared)) or "none"
             problems.append(f"query {name}: not a parameter of the operation (declared: {known})")
             continue
+        if param.json_encoded:
+            for text in texts:
+                try:
+                    value = json.loads(text)
+                except ValueError:
+                    problems.append(f"query {name}: declared as JSON, sent {text!r}")
+                    continue
+                problems += spec.errors(param.schema, value, f"query {name}")
+            continue
         problems += _check_value(spec, param.schema, texts, f"query {name}")
     for name, param in declared.items():
         if param.required and name not in sent:

@@ -65,10 +65,6 @@ COMPLETION_ARGS = CompletionArgs(
     tool_choice="auto",
     reasoning_effort="low",
 )
-_METADATA = (
-    "no metadata filter: the spec declares it with content: application/json (JSON text in "
-    "the query), which the harness cannot check yet; tests/test_beta_agents.py covers it"
-)
 GUARDRAILS = [{"block_on_error": True, "moderation_llm_v1": {"action": "block"}}]
 
 
@@ -138,10 +134,10 @@ CASES: dict[str, Case] = {
             "name": "Conformance",
             "search": "Conf",
             "id": "ag_1",
+            "metadata": {"team": "support"},
         },
         returns="paginator",
         response_type=list,
-        note=_METADATA,
     ),
     "agents_api_v1_agents_list_pages": Case(
         method="beta.agents.list_pages",
@@ -154,10 +150,10 @@ CASES: dict[str, Case] = {
             "search": "Conf",
             "id": None,
             "page_token": token,
+            "metadata": {"team": "support"},
         },
         returns="paginator",
         response_type=AgentListPage,
-        note=_METADATA,
     ),
     "agents_api_v1_agents_get": Case(
         method="beta.agents.get",

@@ -133,12 +133,9 @@ CASES: dict[str, Case] = {
     "agents_api_v1_conversations_list": Case(
         method="beta.conversations.list",
         setup=conversation,
-        kwargs={"page": 0, "page_size": 10},
+        kwargs={"page": 0, "page_size": 10, "metadata": {"suite": "conformance"}},
         returns="paginator",
         response_type=list,
-        note="no metadata filter: the spec declares it with content: application/json (JSON "
-        "text in the query), which the harness cannot check yet; tests/test_conversations.py "
-        "covers it",
     ),
     "agents_api_v1_conversations_get": Case(
         method="beta.conversations.get",

@@ -123,6 +123,8 @@ class Parameter:
     """``path``, ``query``, ``header`` or ``cookie``."""
     required: bool
     schema: SchemaRef
+    json_encoded: bool = False
+    """Declared with ``content: application/json``: the value is JSON text."""
 
 
 @dataclass(frozen=True)
@@ -573,9 +575,18 @@ def _operation(doc: Any, document: str, spec_path: str, method: str, group: str)
     ]:
         for index, param in enumerate(raw):
             param, where = _resolve(doc, param, (*base, index))
-            schema = SchemaRef(uri + pointer(*where, "schema"), param.get("schema", {}))
+            json_encoded = False
+            if "schema" not in param and param.get("content"):
+                # A parameter may carry its schema under ``content`` (a JSON-encoded value).
+                media, content = next(iter(param["content"].items()))
+                json_encoded = media == "application/json"
+                schema = SchemaRef(
+                    uri + pointer(*where, "content", media, "schema"), content.get("schema", {})
+                )
+            else:
+                schema = SchemaRef(uri + pointer(*where, "schema"), param.get("schema", {}))
             parameters[(param["in"], param["name"])] = Parameter(
-                param["name"], param["in"], bool(param.get("required")), schema
+                param["name"], param["in"], bool(param.get("required")), schema, json_encoded
             )
     body, body_where = _resolve(
         doc, op.get("requestBody") or {}, ("paths", spec_path, method, "requestBody")
