@@ -20,7 +20,6 @@ from urllib.parse import quote, urlsplit
 import aiohttp
 from yarl import URL
 
-from ._converter import json_default
 from ._errors import (
     APIConnectionError,
     APITimeoutError,
@@ -551,9 +550,17 @@ def flat_pairs(values: Mapping[str, Any]) -> list[tuple[str, Any]]:
     return pairs
 
 
+_json_default: list[Callable[[Any], Any]] = []
+
+
 def _encode(body: dict[str, Any]) -> bytes:
+    if not _json_default:
+        # The type system (cattrs) loads with the first request, not with the client.
+        from ._converter import json_default
+
+        _json_default.append(json_default)
     try:
-        return dumps(body, json_default)
+        return dumps(body, _json_default[0])
     except (TypeError, ValueError) as exc:
         raise InvalidParameterError("body", f"cannot be sent as JSON: {exc}") from exc
 
