@@ -36,6 +36,7 @@ __all__ = ["AsyncStream"]
 T = TypeVar("T")
 
 _DONE = "[DONE]"
+_FOLD_EVERY = 4096
 
 
 class AsyncStream(Generic[T]):
@@ -82,8 +83,9 @@ class AsyncStream(Generic[T]):
         self._headers: Headers | None = None
         self._status = 0
         self._loop: asyncio.AbstractEventLoop | None = None
-        # Subclasses that fold the events (get_final_completion) set this to a list.
+        # Streams that add their events up (get_final_completion) call _fold_into().
         self._history: list[T] | None = None
+        self._accumulator: Any = None
         # An error that arrived after events still undelivered: raised once they are read.
         self._error: BaseException | None = None
 
@@ -136,6 +138,22 @@ class AsyncStream(Generic[T]):
         """Read the stream to its end, dropping the events."""
         async for _ in self:
             pass
+
+    def _fold_into(self, accumulator: Any) -> None:
+        """Add every parsed event up in ``accumulator`` (``add(events)``, ``result()``).
+
+        Events the caller already iterated over count too.
+        """
+        self._history = []
+        self._accumulator = accumulator
+
+    async def _fold_rest(self) -> Any:
+        """Read the rest of the stream; what all its events add up to."""
+        await self.until_done()
+        if self._history:
+            self._accumulator.add(self._history)
+            self._history.clear()
+        return self._accumulator.result()
 
     # -- internals ---------------------------------------------------------------------
 
@@ -287,8 +305,13 @@ class AsyncStream(Generic[T]):
                 break
         if got_data:
             self._restart_deadline()
-            if self._history is not None:
-                self._history.extend(itertools.islice(items, before, None))
+            history = self._history
+            if history is not None:
+                history.extend(itertools.islice(items, before, None))
+                if len(history) >= _FOLD_EVERY:
+                    # Folded as they come, so a long stream holds no more than this many.
+                    self._accumulator.add(history)
+                    history.clear()
 
     def _invalid(self, data: str, exc: Exception) -> ResponseValidationError:
         return ResponseValidationError(

@@ -25,9 +25,9 @@ from mistral_async import (
     NotFoundError,
     RawResponse,
     UnprocessableEntityError,
+    _streaming,
 )
 from mistral_async._converter import structure
-from mistral_async.lib import conversation_stream
 from mistral_async.lib.conversation_stream import AsyncConversationStream, ConversationAccumulator
 from mistral_async.testing import FakeMistral
 from mistral_async.testing._app import Call, FakeApp
@@ -539,7 +539,7 @@ async def test_folding_in_batches_gives_the_same_response(
     fake_mistral: FakeMistral, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Long streams are folded as they go, so memory stays flat; the result must not change.
-    monkeypatch.setattr(conversation_stream, "_FOLD_EVERY", 3)
+    monkeypatch.setattr(_streaming, "_FOLD_EVERY", 3)
     async with client_for(fake_mistral) as client:
         async with client.beta.conversations.start_stream(model=MODEL, inputs="Batches") as s:
             seen = [e async for e in s]

@@ -10,8 +10,6 @@ from .accumulate import CompletionAccumulator
 
 __all__ = ["AsyncChatCompletionStream"]
 
-_FOLD_EVERY = 4096
-
 
 class AsyncChatCompletionStream(AsyncStream[CompletionChunk]):
     """An :class:`AsyncStream` of :class:`CompletionChunk` that can fold itself into one completion.
@@ -23,20 +21,9 @@ class AsyncChatCompletionStream(AsyncStream[CompletionChunk]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._history = []
-        self._accumulator = CompletionAccumulator()
-
-    def _handle(self, events: list[Any], at_eof: bool = False) -> None:
-        super()._handle(events, at_eof)
-        history = self._history
-        if history is not None and len(history) >= _FOLD_EVERY:
-            self._accumulator.add(history)
-            history.clear()
+        self._fold_into(CompletionAccumulator())
 
     async def get_final_completion(self) -> ChatCompletionResponse:
         """Read the rest of the stream and return the whole completion."""
-        await self.until_done()
-        if self._history:
-            self._accumulator.add(self._history)
-            self._history.clear()
-        return self._accumulator.result()
+        result: ChatCompletionResponse = await self._fold_rest()
+        return result

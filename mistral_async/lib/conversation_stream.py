@@ -38,8 +38,6 @@ if TYPE_CHECKING:
 
 __all__ = ["AsyncConversationStream", "ConversationAccumulator"]
 
-_FOLD_EVERY = 4096
-
 
 class _Message:
     """A message output being assembled: text pieces joined once, at the end."""
@@ -228,20 +226,9 @@ class AsyncConversationStream(AsyncStream[ConversationEvent]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._history = []
-        self._accumulator = ConversationAccumulator()
-
-    def _handle(self, events: list[Any], at_eof: bool = False) -> None:
-        super()._handle(events, at_eof)
-        history = self._history
-        if history is not None and len(history) >= _FOLD_EVERY:
-            self._accumulator.add(history)
-            history.clear()
+        self._fold_into(ConversationAccumulator())
 
     async def get_final_response(self) -> ConversationResponse:
         """Read the rest of the stream and return the whole response."""
-        await self.until_done()
-        if self._history:
-            self._accumulator.add(self._history)
-            self._history.clear()
-        return self._accumulator.result()
+        result: ConversationResponse = await self._fold_rest()
+        return result
