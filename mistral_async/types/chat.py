@@ -437,17 +437,21 @@ def _check_response_format(_: Any, attribute: attrs.Attribute[Any], value: Any) 
     )
 
 
-@attrs.define(slots=True, kw_only=True)
-class _CompletionParams(Model):
-    """Parameters chat and FIM completions share."""
+def _check_prediction(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if isinstance(value, NotGiven | Prediction):
+        return
+    v.objects("prediction", "type", ("content",))(attribute.name, value)
 
-    model: str = attrs.field(metadata=v.check(v.string(nullable=False, non_empty=True)))
-    temperature: float | NotGiven | None = attrs.field(
-        default=NOT_GIVEN, metadata=v.check(v.number(ge=0, le=1.5))
-    )
-    top_p: float | NotGiven | None = attrs.field(
-        default=NOT_GIVEN, metadata=v.check(v.number(gt=0, le=1))
-    )
+
+_MODEL = v.check(v.string(nullable=False, non_empty=True))
+_TEMPERATURE = v.check(v.number(ge=0, le=1.5))
+_TOP_P = v.check(v.number(gt=0, le=1))
+
+
+@attrs.define(slots=True, kw_only=True)
+class _SamplingParams(Model):
+    """Parameters chat, FIM and agent completions share."""
+
     max_tokens: int | NotGiven | None = attrs.field(
         default=NOT_GIVEN, metadata=v.check(v.number(ge=0, integer=True))
     )
@@ -467,8 +471,8 @@ class _CompletionParams(Model):
 
 
 @attrs.define(slots=True, kw_only=True)
-class ChatCompletionRequest(_CompletionParams):
-    """The body of a chat completion request."""
+class _ChatParams(_SamplingParams):
+    """Parameters chat and agent completions share: messages, tools, formats..."""
 
     messages: list[MessageParam] = attrs.field(metadata=v.check(v.messages))
     response_format: ResponseFormat | dict[str, Any] | NotGiven = attrs.field(
@@ -489,13 +493,13 @@ class ChatCompletionRequest(_CompletionParams):
     n: int | NotGiven | None = attrs.field(
         default=NOT_GIVEN, metadata=v.check(v.number(ge=1, integer=True))
     )
-    prediction: Prediction | dict[str, Any] | NotGiven = NOT_GIVEN
+    prediction: Prediction | dict[str, Any] | NotGiven = attrs.field(
+        default=NOT_GIVEN, metadata=v.check(_check_prediction)
+    )
     parallel_tool_calls: bool | NotGiven = NOT_GIVEN
     reasoning_effort: str | NotGiven | None = attrs.field(
         default=NOT_GIVEN,
-        metadata=v.check(
-            v.one_of("none", "minimal", "low", "medium", "high", "xhigh"),
-        ),
+        metadata=v.check(v.one_of("none", "minimal", "low", "medium", "high", "xhigh")),
     )
     prompt_mode: str | NotGiven | None = attrs.field(
         default=NOT_GIVEN, metadata=v.check(v.one_of("reasoning"))
@@ -506,13 +510,25 @@ class ChatCompletionRequest(_CompletionParams):
     service_tier: str | NotGiven | None = attrs.field(
         default=NOT_GIVEN, metadata=v.check(v.one_of("auto", "standard_only"))
     )
+
+
+@attrs.define(slots=True, kw_only=True)
+class ChatCompletionRequest(_ChatParams):
+    """The body of a chat completion request."""
+
+    model: str = attrs.field(metadata=_MODEL)
+    temperature: float | NotGiven | None = attrs.field(default=NOT_GIVEN, metadata=_TEMPERATURE)
+    top_p: float | NotGiven | None = attrs.field(default=NOT_GIVEN, metadata=_TOP_P)
     safe_prompt: bool | NotGiven = NOT_GIVEN
 
 
 @attrs.define(slots=True, kw_only=True)
-class FIMCompletionRequest(_CompletionParams):
+class FIMCompletionRequest(_SamplingParams):
     """The body of a fill-in-the-middle completion request."""
 
+    model: str = attrs.field(metadata=_MODEL)
+    temperature: float | NotGiven | None = attrs.field(default=NOT_GIVEN, metadata=_TEMPERATURE)
+    top_p: float | NotGiven | None = attrs.field(default=NOT_GIVEN, metadata=_TOP_P)
     prompt: str = attrs.field(metadata=v.check(v.string(nullable=False)))
     suffix: str | NotGiven | None = attrs.field(default=NOT_GIVEN, metadata=v.check(v.string()))
     min_tokens: int | NotGiven | None = attrs.field(
