@@ -273,6 +273,7 @@ class AsyncStream(Generic[T]):
         append = items.append
         before = len(items)
         got_data = False
+        error_event, final_event = self._error_event, self._final_event
         for event in events:
             data = event.data
             if data == _DONE:
@@ -295,11 +296,11 @@ class AsyncStream(Generic[T]):
                 item = cast(obj)
             except Exception as exc:
                 raise self._invalid(data, exc) from exc
-            if self._error_event is not None and self._error_event(item):
+            if error_event is not None and error_event(item):
                 raise self._stream_error(obj)
             append(item)
             got_data = True
-            if self._final_event is not None and self._final_event(item):
+            if final_event is not None and final_event(item):
                 # The stream's own last event: what follows is only the end of the body.
                 self._done = True
                 break

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from .._converter import Model, converter
-from .._types import NOT_GIVEN
+from .._types import NOT_GIVEN, REQUEST_OPTION_NAMES
 
 if TYPE_CHECKING:
     from .._client import AsyncMistral
@@ -44,6 +44,12 @@ def params(frame_locals: dict[str, Any]) -> dict[str, Any]:
         for k, v in frame_locals.items()
         if v is not NOT_GIVEN and k != "self" and k != "options"
     }
+
+
+def split_options(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Take the per-call options (``timeout``, ``max_retries``...) out of a stream method's
+    keyword arguments; what is left are the API's parameters."""
+    return {k: kwargs.pop(k) for k in list(kwargs) if k in REQUEST_OPTION_NAMES}
 
 
 def stream_twin(
@@ -108,9 +114,12 @@ class AsyncResource:
         stream_class: type[AsyncStream[T]],
         path: str,
         cast: Callable[[Any], T],
-        body: dict[str, Any],
-        options: RequestOptions,
+        options: Mapping[str, Any],
+        *,
+        body: dict[str, Any] | None = None,
+        form: list[tuple[str, Any]] | None = None,
     ) -> Any:
+        """Open a stream lazily: a JSON ``body``, or a multipart ``form``."""
         client = self._client
         return client._core.stream(
             client._config,
@@ -118,6 +127,7 @@ class AsyncResource:
             path,
             cast,
             body=body,
-            options=options,
+            form=form,
+            options=options,  # type: ignore[arg-type]
             stream_class=stream_class,
         )

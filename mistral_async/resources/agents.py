@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from .._types import NOT_GIVEN, REQUEST_OPTION_NAMES, NotGiven
+from .._types import NOT_GIVEN, NotGiven
 from ..lib.chat_stream import AsyncChatCompletionStream
 from ..types.agents import AgentsCompletionRequest
 from ..types.chat import (
@@ -17,7 +17,7 @@ from ..types.chat import (
     Tool,
     ToolChoice,
 )
-from ._base import AsyncResource, body_of, cast_to, params, stream_twin
+from ._base import AsyncResource, body_of, cast_to, params, split_options, stream_twin
 
 if TYPE_CHECKING:
     from typing import Unpack
@@ -86,13 +86,9 @@ class AsyncAgents(AsyncResource):
         :class:`CompletionChunk`. ``await stream.get_final_completion()`` gives the whole
         completion.
         """
-        options = {k: kwargs.pop(k) for k in list(kwargs) if k in REQUEST_OPTION_NAMES}
+        options = split_options(kwargs)
         body = body_of(AgentsCompletionRequest.validated(**kwargs, stream=True))
         stream: AsyncChatCompletionStream = self._stream(
-            AsyncChatCompletionStream,
-            _PATH,
-            _chunk,
-            body,
-            options,  # type: ignore[arg-type]
+            AsyncChatCompletionStream, _PATH, _chunk, options, body=body
         )
         return stream

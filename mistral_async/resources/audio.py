@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .._client import ResourceSlot
-from .._types import NOT_GIVEN, REQUEST_OPTION_NAMES, NotGiven
+from .._types import NOT_GIVEN, NotGiven
 from .._uploads import FileInput, to_upload
 from ..lib.transcription_stream import AsyncTranscriptionStream
 from ..types.audio import (
@@ -15,7 +15,7 @@ from ..types.audio import (
     TranscriptionResponse,
     structure_event,
 )
-from ._base import AsyncResource, cast_to, params, stream_twin
+from ._base import AsyncResource, cast_to, params, split_options, stream_twin
 
 if TYPE_CHECKING:
     from typing import Unpack
@@ -83,18 +83,10 @@ class AsyncTranscriptions(AsyncResource):
         the whole :class:`TranscriptionResponse`. A stream whose ``file`` is an async
         iterator is not retried.
         """
-        options = {k: kwargs.pop(k) for k in list(kwargs) if k in REQUEST_OPTION_NAMES}
+        options = split_options(kwargs)
         form = _form(kwargs, stream=True)
-        client = self._client
-        # Not ``self._stream``: that one sends JSON, this stream's request is multipart.
-        stream: AsyncTranscriptionStream = client._core.stream(  # type: ignore[assignment]
-            client._config,
-            "POST",
-            _PATH,
-            structure_event,
-            form=form,
-            options=options,  # type: ignore[arg-type]
-            stream_class=AsyncTranscriptionStream,
+        stream: AsyncTranscriptionStream = self._stream(
+            AsyncTranscriptionStream, _PATH, structure_event, options, form=form
         )
         return stream
 

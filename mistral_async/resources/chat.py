@@ -17,7 +17,7 @@ from ..types.chat import (
     Tool,
     ToolChoice,
 )
-from ._base import AsyncResource, body_of, cast_to, params, stream_twin
+from ._base import AsyncResource, body_of, cast_to, params, split_options, stream_twin
 
 if TYPE_CHECKING:
     from typing import Unpack
@@ -90,16 +90,9 @@ class AsyncChat(AsyncResource):
         :class:`CompletionChunk`. ``await stream.get_final_completion()`` gives the whole
         completion.
         """
-        options = {k: kwargs.pop(k) for k in list(kwargs) if k in _OPTION_NAMES}
+        options = split_options(kwargs)
         body = body_of(ChatCompletionRequest.validated(**kwargs, stream=True))
         stream: AsyncChatCompletionStream = self._stream(
-            AsyncChatCompletionStream,
-            _PATH,
-            _chunk,
-            body,
-            options,  # type: ignore[arg-type]
+            AsyncChatCompletionStream, _PATH, _chunk, options, body=body
         )
         return stream
-
-
-from .._types import REQUEST_OPTION_NAMES as _OPTION_NAMES  # noqa: E402

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any, Literal
 from .._pagination import AsyncPaginator, by_page_number
 from .._session import path_param
 from .._types import NOT_GIVEN, NotGiven
-from .._types import REQUEST_OPTION_NAMES as _OPTION_NAMES
 from ..lib.conversation_stream import AsyncConversationStream
 from ..types.beta_agents import AgentTool, CompletionArgs
 from ..types.conversations import (
@@ -24,7 +23,7 @@ from ..types.conversations import (
     RestartConversationRequest,
     ToolCallConfirmation,
 )
-from ._base import AsyncResource, body_of, cast_to, params, stream_twin
+from ._base import AsyncResource, body_of, cast_to, params, split_options, stream_twin
 from .beta_agents import _check_page, _metadata_query, _nothing
 
 if TYPE_CHECKING:
@@ -203,21 +202,21 @@ class AsyncConversations(AsyncResource):
         event (:class:`MessageOutputEvent` for a piece of text, ...).
         ``await stream.get_final_response()`` gives the whole :class:`ConversationResponse`.
         """
-        options = _options(kwargs)
+        options = split_options(kwargs)
         body = body_of(ConversationRequest.validated(**kwargs, stream=True))
         return self._conversation_stream("/v1/conversations", body, options)
 
     @stream_twin(append)
     def append_stream(self, conversation_id: str, **kwargs: Any) -> AsyncConversationStream:
         """Add inputs to a conversation and stream the answer: the parameters of :meth:`append`."""
-        options = _options(kwargs)
+        options = split_options(kwargs)
         body = body_of(AppendConversationRequest.validated(**kwargs, stream=True))
         return self._conversation_stream(_path(conversation_id), body, options)
 
     @stream_twin(restart)
     def restart_stream(self, conversation_id: str, **kwargs: Any) -> AsyncConversationStream:
         """Restart a conversation and stream the answer: the parameters of :meth:`restart`."""
-        options = _options(kwargs)
+        options = split_options(kwargs)
         body = body_of(RestartConversationRequest.validated(**kwargs, stream=True))
         return self._conversation_stream(f"{_path(conversation_id)}/restart", body, options)
 
@@ -225,11 +224,7 @@ class AsyncConversations(AsyncResource):
         self, path: str, body: dict[str, Any], options: dict[str, Any]
     ) -> AsyncConversationStream:
         stream: AsyncConversationStream = self._stream(
-            AsyncConversationStream,
-            path,
-            _event,
-            body,
-            options,  # type: ignore[arg-type]
+            AsyncConversationStream, path, _event, options, body=body
         )
         return stream
 
@@ -240,8 +235,3 @@ def _path(conversation_id: str) -> str:
 
 def _same(page: list[Conversation]) -> list[Conversation]:
     return page
-
-
-def _options(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """Take the per-call options out of a stream method's keyword arguments."""
-    return {k: kwargs.pop(k) for k in list(kwargs) if k in _OPTION_NAMES}

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .._types import NOT_GIVEN, REQUEST_OPTION_NAMES, NotGiven
+from .._types import NOT_GIVEN, NotGiven
 from ..lib.chat_stream import AsyncChatCompletionStream
 from ..types.chat import CompletionChunk, FIMCompletionRequest, FIMCompletionResponse
-from ._base import AsyncResource, body_of, cast_to, params, stream_twin
+from ._base import AsyncResource, body_of, cast_to, params, split_options, stream_twin
 
 if TYPE_CHECKING:
     from typing import Unpack
@@ -56,13 +56,9 @@ class AsyncFim(AsyncResource):
     @stream_twin(complete)
     def stream(self, **kwargs: Any) -> AsyncChatCompletionStream:
         """Stream a FIM completion: the same parameters as :meth:`complete`."""
-        options = {k: kwargs.pop(k) for k in list(kwargs) if k in REQUEST_OPTION_NAMES}
+        options = split_options(kwargs)
         body = body_of(FIMCompletionRequest.validated(**kwargs, stream=True))
         stream: AsyncChatCompletionStream = self._stream(
-            AsyncChatCompletionStream,
-            _PATH,
-            _chunk,
-            body,
-            options,  # type: ignore[arg-type]
+            AsyncChatCompletionStream, _PATH, _chunk, options, body=body
         )
         return stream
