@@ -162,7 +162,8 @@ async def test_cancelling_half_of_200_streams(server: FaultServer, make_client: 
 
 async def test_memory_is_flat_over_10000_requests(make_client: MakeClient) -> None:
     """Memory after 10,000 sequential requests is what it was after 1,000: no growth of
-    the resident set beyond 1 MiB and no growth in the number of live objects."""
+    the resident set beyond 1 MiB and no growth in the number of live objects beyond what
+    asyncio's timer heap holds at any moment."""
     async with FaultServer(record=False) as server:
         client = make_client(server)
         start = time.monotonic()
@@ -182,4 +183,7 @@ async def test_memory_is_flat_over_10000_requests(make_client: MakeClient) -> No
         f"gc objects {objects_1k} -> {objects_10k}"
     )
     assert rss_10k - rss_1k <= 2**20
-    assert objects_10k - objects_1k <= 100
+    # asyncio leaves up to 100 cancelled timeout timers (each a TimerHandle plus a Context)
+    # in its heap before it compacts it, so up to about 200 objects come and go with timing.
+    # A leak of one object per 30 requests would still show (9,000 requests in between).
+    assert objects_10k - objects_1k <= 300
