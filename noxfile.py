@@ -36,6 +36,14 @@ def typecheck(session: nox.Session) -> None:
 
 
 @nox.session
+def generate(session: nox.Session) -> None:
+    """Regenerate the spec-driven code (types, resources, fake-server digest, stubs, API
+    reference) from tests/conformance/spec and scripts/{operations,types}.tsv."""
+    session.install("-e", ".[test]")
+    session.run("python", "scripts/generate.py", *session.posargs)
+
+
+@nox.session
 def demo(session: nox.Session) -> None:
     """The demo: the real API when MISTRAL_API_KEY is set, else the embedded fake server."""
     session.install(".")

@@ -83,6 +83,9 @@ class _Named:
 
 
 _CHECK = "mistral_async.check"
+WIRE = "mistral_async.wire"
+"""attrs field metadata: the field's name on the wire when it is not a Python name
+(``from_`` for ``from``), used by the generated types."""
 _CHECKS: dict[type, dict[str, tuple[Any, Any]]] = {}
 
 
@@ -149,7 +152,7 @@ def _structure_factory(cls: type[Model]) -> Callable[[Any, Any], Model]:
     """
     hints = typing.get_type_hints(cls)
     fields = [a for a in attrs.fields(cls) if a.init]
-    known = frozenset(a.name for a in fields)
+    known = frozenset(a.metadata.get(WIRE, a.name) for a in fields)
     namespace: dict[str, Any] = {
         "_cls": cls,
         "_new": object.__new__,
@@ -168,6 +171,7 @@ def _structure_factory(cls: type[Model]) -> Callable[[Any, Any], Model]:
     for i, field in enumerate(fields):
         optional, hook, kind = _field_plan(hints[field.name])
         name = field.name
+        wire = field.metadata.get(WIRE, name)
         namespace[f"_h{i}"] = hook
         if kind == "raw":
             convert = "v"
@@ -178,7 +182,7 @@ def _structure_factory(cls: type[Model]) -> Callable[[Any, Any], Model]:
         if optional and kind != "raw":
             convert = f"None if v is None else {convert}"
         if field.default is attrs.NOTHING:
-            body.append(f"    v = data[{name!r}]")
+            body.append(f"    v = data[{wire!r}]")
             body.append(f"    obj.{name} = {convert}")
             continue
         if isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
@@ -188,9 +192,9 @@ def _structure_factory(cls: type[Model]) -> Callable[[Any, Any], Model]:
             namespace[f"_d{i}"] = field.default
             missing = f"_d{i}"
         if kind == "raw":
-            body.append(f"    obj.{name} = data.get({name!r}, {missing})")
+            body.append(f"    obj.{name} = data.get({wire!r}, {missing})")
         else:
-            body.append(f"    v = data.get({name!r}, _MISSING)")
+            body.append(f"    v = data.get({wire!r}, _MISSING)")
             body.append(f"    obj.{name} = {missing} if v is _MISSING else {convert}")
     body += [
         "    obj._extra = None if data.keys() <= _known else "
@@ -200,6 +204,50 @@ def _structure_factory(cls: type[Model]) -> Callable[[Any, Any], Model]:
     exec(compile("\n".join(body), f"<structure {cls.__qualname__}>", "exec"), namespace)  # noqa: S102 - generated from attrs fields, not from input
     result: Callable[[Any, Any], Model] = namespace["structure_model"]
     return result
+
+
+def _is_union(tp: Any) -> bool:
+    if typing.get_origin(tp) not in (typing.Union, types.UnionType):
+        return False
+    return len([a for a in typing.get_args(tp) if a is not _NONE_TYPE]) > 1
+
+
+def _union_factory(tp: Any) -> Callable[[Any, Any], Any]:
+    """A structure hook for an undiscriminated union (named unions register their own).
+
+    An object becomes the union's attrs class whose required fields it has, the one
+    sharing the most fields with it when several fit; a list is structured as the
+    union's list branch; anything else is kept as decoded.
+    """
+    branches = [a for a in typing.get_args(tp) if a is not _NONE_TYPE]
+    models = [a for a in branches if _is_model(a)]
+    plans = []
+    for model in models:
+        fields = [a for a in attrs.fields(model) if a.init]
+        required = frozenset(
+            a.metadata.get(WIRE, a.name) for a in fields if a.default is attrs.NOTHING
+        )
+        known = frozenset(a.metadata.get(WIRE, a.name) for a in fields)
+        plans.append((model, required, known))
+    lists = [a for a in branches if typing.get_origin(a) is list]
+
+    def structure_union(data: Any, _: Any = None) -> Any:
+        if type(data) is dict:
+            best = None
+            score = -1
+            for model, required, known in plans:
+                if required <= data.keys():
+                    shared = len(known & data.keys())
+                    if shared > score:
+                        best, score = model, shared
+            if best is None:
+                return data
+            return converter.get_structure_hook(best)(data, best)
+        if type(data) is list and lists:
+            return converter.get_structure_hook(lists[0])(data, lists[0])
+        return data
+
+    return structure_union
 
 
 def _type_error(cls: type[Any], data: Any) -> None:
@@ -241,6 +289,7 @@ def _unstructure_hooks(
             if field.name == "_extra":
                 continue
             name = field.name
+            wire = field.metadata.get(WIRE, name)
             body.append(f"    v = obj.{name}")
             if field.default is NOT_GIVEN:
                 body.append("    if v is not _NG:")
@@ -248,7 +297,7 @@ def _unstructure_hooks(
                 body.append("    if v is not None and v is not _NG:")
             else:
                 body.append("    if True:")
-            body.append(f"        res[{name!r}] = v if v.__class__ in _PLAIN else _u(v)")
+            body.append(f"        res[{wire!r}] = v if v.__class__ in _PLAIN else _u(v)")
         if keep_extra:
             body += ["    extra = obj._extra", "    if extra:", "        res.update(extra)"]
         body.append("    return res")
@@ -265,6 +314,7 @@ _full = cattrs.Converter(detailed_validation=False)
 _full.register_unstructure_hook(dict, _identity)
 _full.register_unstructure_hook_factory(_is_model, _unstructure_hooks(_full, keep_extra=True))
 
+converter.register_structure_hook_factory(_is_union, _union_factory)
 converter.register_structure_hook_factory(_is_model, _structure_factory)
 converter.register_unstructure_hook_factory(
     _is_model, _unstructure_hooks(converter, keep_extra=False)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from typing import Any, Generic, TypeVar
 
-__all__ = ["AsyncPaginator", "by_cursor", "by_page_number"]
+__all__ = ["AsyncPaginator", "by_cursor", "by_offset", "by_page_number"]
 
 P = TypeVar("P")
 I = TypeVar("I")  # noqa: E741 - the item type, as in the typing docs
@@ -41,13 +41,37 @@ def by_page_number(page: str = "page", size: str = "page_size", start: int = 0) 
 
 
 def by_cursor(field: str = "next_page_token", param: str = "page_token") -> NextParams:
-    """Paging by cursor: follow ``result.<field>`` until it is empty."""
+    """Paging by cursor: follow ``result.<field>`` until it is empty.
+
+    ``field`` may be dotted (``"pagination.next_cursor"``) for a cursor nested in the page.
+    """
+    path = field.split(".")
 
     def next_params(result: Any, params: dict[str, Any], count: int) -> dict[str, Any] | None:
-        token = getattr(result, field, None)
-        if not token or count == 0:
+        token = result
+        for part in path:
+            token = token.get(part) if isinstance(token, dict) else getattr(token, part, None)
+        if not token or count == 0 or token == params.get(param):
             return None
         return {**params, param: token}
+
+    return next_params
+
+
+def by_offset(offset: str = "offset", limit: str = "limit") -> NextParams:
+    """Paging by offset: move ``offset`` past the items received until a page is short."""
+
+    def next_params(result: Any, params: dict[str, Any], count: int) -> dict[str, Any] | None:
+        if count == 0:
+            return None
+        wanted = params.get(limit)
+        if isinstance(wanted, int) and count < wanted:
+            return None
+        total = getattr(result, "total", None)
+        current = params.get(offset, 0)
+        if isinstance(total, int) and current + count >= total:
+            return None
+        return {**params, offset: current + count}
 
     return next_params
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, overload
 
 from .._converter import Model, converter
+from .._pagination import AsyncPaginator
 from .._types import NOT_GIVEN, REQUEST_OPTION_NAMES
 
 if TYPE_CHECKING:
     from .._client import AsyncMistral
+    from .._operation import Operation
     from .._streaming import AsyncStream
     from .._types import RequestOptions
 
@@ -20,6 +22,8 @@ P = ParamSpec("P")
 R = TypeVar("R")
 S = TypeVar("S")
 T = TypeVar("T")
+P2 = TypeVar("P2")
+S2 = TypeVar("S2")
 
 
 def cast_to(cls: Any) -> Callable[[Any], Any]:
@@ -107,6 +111,86 @@ class AsyncResource:
             # Pages feed paginators and downloads carry their own headers: never raw.
             raw=client._raw and not binary and not page,
             binary=binary,
+        )
+
+    async def _call(self, op: Operation[T], given: dict[str, Any]) -> T:
+        """Make the call a generated method describes (``given``: its ``locals()``)."""
+        options = given["options"]
+        path, query, body, headers = op.build(given)
+        client = self._client
+        extra: dict[str, Any] = {}
+        if op.auth != "bearer":
+            extra["auth"] = op.auth
+        if op.accept != "application/json":
+            extra["accept"] = op.accept
+        if headers:
+            extra["headers"] = headers
+        binary = op.kind == "binary"
+        result: T = await client._core.request(
+            client._config,
+            op.method,
+            path,
+            op.cast,
+            body=body,
+            query=query,
+            options=options,
+            raw=client._raw and not binary and op.items is None,
+            binary=binary,
+            **extra,
+        )
+        return result
+
+    def _page(self, op: Operation[P2], given: dict[str, Any]) -> AsyncPaginator[P2, Any]:
+        """The paginator of a generated list method."""
+        options = given["options"]
+        names = [k for k in given if k != "self" and k != "options"]
+        start = {k: given[k] for k in names if given[k] is not NOT_GIVEN}
+        items = (op.items or "data").split(".")
+        next_params = op.next_params
+        assert next_params is not None
+
+        async def fetch(params: dict[str, Any]) -> Any:
+            call = dict.fromkeys(names, NOT_GIVEN)
+            call.update(params)
+            call["options"] = options  # kept out of the paginator's params (and its repr)
+            return await self._call(op, call)
+
+        def items_of(page: Any) -> list[Any]:
+            for name in items:  # the list may sit one level down: "campaigns.results"
+                page = getattr(page, name, None)
+            return page or []
+
+        return AsyncPaginator(fetch, start, items_of, next_params)
+
+    @overload
+    def _open(self, op: Operation[T], given: dict[str, Any]) -> AsyncStream[T]: ...
+    @overload
+    def _open(self, op: Operation[Any], given: dict[str, Any], stream_class: type[S2]) -> S2: ...
+    def _open(self, op: Operation[Any], given: dict[str, Any], stream_class: Any = None) -> Any:
+        """The stream of a generated streaming method (opened when entered or read)."""
+        options = given["options"]
+        path, query, body, headers = op.build(given)
+        client = self._client
+        extra: dict[str, Any] = {}
+        if op.auth != "bearer":
+            extra["auth"] = op.auth
+        if headers:
+            extra["headers"] = headers
+        if query:
+            extra["query"] = query
+        if op.kind == "sse-resume":
+            extra["resume"] = True
+        if op.method != "POST":
+            extra["method"] = op.method
+        return client._core.stream(
+            client._config,
+            extra.pop("method", "POST"),
+            path,
+            op.cast,
+            body=body,
+            options=options,
+            stream_class=stream_class,
+            **extra,
         )
 
     def _stream(

@@ -16,6 +16,7 @@ from ..types.audio import (
     structure_event,
 )
 from ._base import AsyncResource, cast_to, params, split_options, stream_twin
+from ._slots import AudioSlots
 
 if TYPE_CHECKING:
     from typing import Unpack
@@ -91,8 +92,8 @@ class AsyncTranscriptions(AsyncResource):
         return stream
 
 
-class AsyncAudio(AsyncResource):
-    """Audio (``client.audio.transcriptions``)."""
+class AsyncAudio(AsyncResource, AudioSlots):
+    """Audio: ``transcriptions`` (hand-written), ``speech`` and ``voices`` (generated)."""
 
     __slots__ = ("__dict__",)
 

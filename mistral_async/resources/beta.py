@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from .._client import ResourceSlot
 from ._base import AsyncResource
+from ._slots import BetaSlots
 
 if TYPE_CHECKING:
     from .beta_agents import AsyncBetaAgents
@@ -15,8 +16,10 @@ if TYPE_CHECKING:
 __all__ = ["AsyncBeta"]
 
 
-class AsyncBeta(AsyncResource):
-    """Beta groups of the API: ``agents``, ``conversations`` and ``libraries``."""
+class AsyncBeta(AsyncResource, BetaSlots):
+    """Beta groups of the API: ``agents``, ``conversations``, ``libraries`` (hand-written) and
+    the generated ``admin``, ``connectors``, ``observability``, ``prompts``, ``rag``,
+    ``skills`` and ``users``."""
 
     __slots__ = ("__dict__",)
 

@@ -100,3 +100,18 @@ __all__ = [
     "UsageInfo",
     "UserMessage",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """The types generated from the spec, imported with their group on first use:
+    ``from mistral_async.types import VoiceResponse``."""
+    import importlib
+
+    from ._index import LOCATIONS
+
+    module = LOCATIONS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mistral_async.types' has no attribute {name!r}")
+    value: object = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
