@@ -132,19 +132,38 @@ def _field_plan(tp: Any) -> tuple[bool, Any, str]:
         rest = tuple(a for a in args if a is not _NONE_TYPE)
         if len(rest) == 1:
             optional, tp = True, rest[0]
-    hook = converter.get_structure_hook(tp)
+    hook = _hook(tp)
     if hook is _identity:
         return optional, None, "raw"
     if typing.get_origin(tp) is list:
         (item,) = typing.get_args(tp) or (Any,)
-        item_hook = converter.get_structure_hook(item)
+        item_hook = _hook(item)
         if item_hook is _identity:
             return optional, None, "raw"
         return optional, item_hook, "list"
     return optional, hook, "call"
 
 
+_BUILDING: set[Any] = set()
+"""Classes whose structure function is being generated: a field of the class's own type
+(a tree of spans) gets a hook that looks the function up when called."""
+
+
+def _hook(tp: Any) -> Any:
+    if tp in _BUILDING:
+        return lambda data, _=None: converter.get_structure_hook(tp)(data, tp)
+    return converter.get_structure_hook(tp)
+
+
 def _structure_factory(cls: type[Model]) -> Callable[[Any, Any], Model]:
+    _BUILDING.add(cls)
+    try:
+        return _build_structure(cls)
+    finally:
+        _BUILDING.discard(cls)
+
+
+def _build_structure(cls: type[Model]) -> Callable[[Any, Any], Model]:
     """Generate a straight-line structure function for one attrs class.
 
     It sets the slots of a new instance directly from the decoded dict (response

@@ -20,6 +20,7 @@ from typing import Any, Final, Generic, TypeVar
 
 from ._errors import InvalidParameterError
 from ._pagination import NextParams
+from ._response import no_content
 from ._session import path_param
 from ._types import NotGiven
 
@@ -130,7 +131,7 @@ class Operation(Generic[R]):
         cast = self._cast
         if cast is None:
             if self.returns is None:
-                cast = _none
+                cast = no_content
             else:
                 from ._converter import converter
 
@@ -180,7 +181,3 @@ class Operation(Generic[R]):
         if self.fixed:
             body = {**(body or {}), **self.fixed}
         return path, query, body, headers
-
-
-def _none(_: Any) -> None:
-    return None

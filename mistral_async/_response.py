@@ -9,7 +9,7 @@ import attrs
 
 from ._types import Headers
 
-__all__ = ["RateLimit", "RateLimitWindow", "RawResponse", "request_id_of"]
+__all__ = ["RateLimit", "RateLimitWindow", "RawResponse", "no_content", "request_id_of"]
 
 T = TypeVar("T")
 
@@ -112,3 +112,8 @@ class RawResponse(Generic[T]):
 
     def __repr__(self) -> str:
         return f"<RawResponse [{self.status_code}] request_id={self.request_id!r}>"
+
+
+def no_content(_: object) -> None:
+    """The parse function of an operation the API answers without a body."""
+    return None

@@ -36,7 +36,6 @@ import subprocess
 import sys
 import textwrap
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -314,6 +313,14 @@ class Types:
             return _SCALARS.get(type(schema["const"]).__name__, "Any")
         branches = schema.get("oneOf") or schema.get("anyOf")
         if branches:
+            members = [b for b in branches if b != {"type": "null"}]
+            if len(members) > 1 and (
+                isinstance(schema.get("discriminator"), dict) or self.implicit_tag(members)
+            ):
+                # A union told apart by a tag: named, so that it parses by its tag.
+                self.deps[owner].add(where)
+                name = self.define_union(where, schema)
+                return name if len(members) == len(branches) else f"{name} | None"
             parts: list[str] = []
             nullable = False
             for i, branch in enumerate(branches):
@@ -374,6 +381,39 @@ class Types:
         self._busy.discard(key)
         return name
 
+    def const_of(self, prop: Any) -> Any:
+        """The one value a property may take (``const``, or an enum of one), else None."""
+        _, prop = self.resolve(prop)
+        if not isinstance(prop, dict):
+            return None
+        if len(prop.get("allOf") or ()) == 1:
+            return self.const_of(prop["allOf"][0])
+        if "const" in prop:
+            return prop["const"]
+        if len(prop.get("enum") or ()) == 1:
+            return prop["enum"][0]
+        return None
+
+    def implicit_tag(self, branches: list[Any]) -> str | None:
+        """A property every branch (an object) fixes to its own constant: the union's tag
+        when the spec names no discriminator (``event_type``, ``type``...)."""
+        constants: list[dict[str, Any]] = []
+        for branch in branches:
+            _, target = self.resolve(branch)
+            merged = self.merged(target) if self.is_class(target) else None
+            if merged is None:
+                return None
+            found = {k: self.const_of(v) for k, v in merged["properties"].items()}
+            constants.append({k: v for k, v in found.items() if isinstance(v, str)})
+        if len(constants) < 2:
+            return None
+        shared = set.intersection(*(set(c) for c in constants))
+        for name in sorted(shared, key=lambda n: (n not in ("type", "event_type", "object"), n)):
+            values = [c[name] for c in constants]
+            if len(set(values)) == len(values):
+                return name
+        return None
+
     def define_union(self, key: str, schema: dict[str, Any]) -> str:
         name = self.name_for(key, camel(key))
         if key in self.unions or key in self._busy:
@@ -385,7 +425,7 @@ class Types:
             for member in _split(self.annotate(branch, key, f"{key}.{i}")):
                 if member not in members:
                     members.append(member)
-        tag = None
+        tag = self.implicit_tag(branches)
         mapping: dict[str, str] = {}
         disc = schema.get("discriminator")
         if isinstance(disc, dict):
@@ -479,6 +519,8 @@ def param_kind(schema: Any, types: Types) -> str:
     _, schema = types.resolve(schema)
     if not isinstance(schema, dict):
         return "any"
+    if len(schema.get("allOf") or ()) == 1 and "properties" not in schema:
+        return param_kind(schema["allOf"][0], types)
     branches = schema.get("anyOf") or schema.get("oneOf")
     if branches:
         kinds = {param_kind(b, types) for b in branches if b != {"type": "null"}}
@@ -642,7 +684,7 @@ def methods_of(
             row,
             http.upper(),
             path,
-            [p for p in params if not (sse_media and p.name == "stream")],
+            [p for p in params if not (sse_media and is_stream_flag(p))],
             returns,
             "json",
             auth,
@@ -665,13 +707,13 @@ def methods_of(
                 row,
                 http.upper(),
                 path,
-                [p for p in params if p.name != "stream"],
+                [p for p in params if not is_stream_flag(p)],
                 returns,
                 "sse-resume" if resumable else "sse",
                 auth,
                 "text/event-stream",
                 doc_text,
-                fixed_stream=True if any(p.name == "stream" for p in params) else None,
+                fixed_stream=True if any(is_stream_flag(p) for p in params) else None,
             )
         )
     if binary:
@@ -692,6 +734,11 @@ def methods_of(
             )
         )
     return out
+
+
+def is_stream_flag(param: ParamDef) -> bool:
+    """The body's ``stream`` flag, which the choice of ``complete`` or ``stream`` sets."""
+    return param.where == "body" and param.wire == "stream"
 
 
 def item_params(doc: dict[str, Any], spec_path: str) -> list[dict[str, Any]]:
@@ -878,7 +925,8 @@ def render_class(cls: ClassDef) -> list[str]:
                 annotation += " | None"
             default = " = None"
         if f.name != f.wire:
-            default = f" = attrs.field({'default=None, ' if default else ''}metadata={{WIRE: {f.wire!r}}})"
+            given = "default=None, " if default else ""
+            default = f" = attrs.field({given}metadata={{WIRE: {json.dumps(f.wire)}}})"
         lines.append(f"    {f.name}: {annotation}{default}")
         if f.doc:
             doc = wrap(f.doc, 4)
@@ -974,7 +1022,7 @@ def render_resources(
     if re.search(r"\bAny\b", text):
         typing_names.append("Any")
     stdlib.append(f"from typing import {', '.join(typing_names)}")
-    lines += stdlib + [""]
+    lines += [*stdlib, ""]
     pkg = []
     if "AsyncBinaryResponse" in text:
         pkg.append("from .._binary import AsyncBinaryResponse")
@@ -1035,10 +1083,7 @@ def key_of(name: str, types: Types) -> str:
 
 def render_operation(op_name: str, m: MethodDef) -> str:
     returns = m.returns if m.kind in ("json", "sse", "sse-resume") else "None"
-    if returns == "None" or m.kind == "binary":
-        returns_expr = "None"
-    else:
-        returns_expr = returns
+    returns_expr = "None" if returns == "None" or m.kind == "binary" else returns
     params = ", ".join(
         "(" + ", ".join(json.dumps(x) for x in (p.name, p.wire, p.where, p.kind)) + ")"
         for p in m.params
@@ -1116,7 +1161,8 @@ def render_method(op_name: str, m: MethodDef, needs: dict[str, bool]) -> list[st
         doc_lines += [
             "",
             *wrap(
-                f"``await`` it for one page, or ``async for`` over every item ({m.item_type}) of every page.",
+                f"``await`` it for one page, or ``async for`` over every item "
+                f"({m.item_type}) of every page.",
                 8,
             ),
         ]
@@ -1219,7 +1265,8 @@ def generate() -> tuple[dict[Path, str], dict[str, str]]:
 def render_slots(children: dict[str, list[str]]) -> str:
     lines = [
         HEADER,
-        '"""The generated resources\' attributes on the hand-written client, ``beta`` and ``audio``."""\n',
+        '"""The generated resources\' attributes on the hand-written client, ``beta`` and '
+        '``audio``."""\n',
         "from __future__ import annotations\n",
         "from typing import TYPE_CHECKING\n",
         "from .._resource_slot import ResourceSlot\n",
@@ -1240,16 +1287,14 @@ def render_slots(children: dict[str, list[str]]) -> str:
         for kid in children.get(parent, []):
             target = OVERRIDES.get(kid) or f".resources.{area_of(kid)}:{class_of(kid)}"
             module, _, name = target.partition(":")
-            imports.append(
-                f"    from {module.replace('.resources.', '.').replace('.lib.', '..lib.')} import {name}"
-            )
-            body.append(
-                f"    {kid.rsplit('.', 1)[-1]}: ResourceSlot[{name}] = ResourceSlot({json.dumps(target)})"
-            )
+            local = module.replace(".resources.", ".").replace(".lib.", "..lib.")
+            imports.append(f"    from {local} import {name}")
+            attr = kid.rsplit(".", 1)[-1]
+            body.append(f"    {attr}: ResourceSlot[{name}] = ResourceSlot({json.dumps(target)})")
     lines += sorted(set(imports))
     lines += [
         "",
-        f"__all__ = [{', '.join(repr(m).replace(chr(39), chr(34)) for m in sorted(HAND_PARENTS.values()))}]",
+        f"__all__ = [{', '.join(json.dumps(m) for m in sorted(HAND_PARENTS.values()))}]",
     ]
     lines += body
     return "\n".join(lines) + "\n"
@@ -1288,7 +1333,7 @@ def main() -> int:
             stale.append(path)
             if not args.check:
                 path.write_text(text)
-    generated = {p for p in files}
+    generated = set(files)
     for folder in (PACKAGE / "types", PACKAGE / "resources"):
         for path in folder.glob("*.py"):
             if path not in generated and path.read_text().startswith(HEADER):

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from .._operation import Operation
 from .._types import NOT_GIVEN, NotGiven
 from ..lib.speech import AsyncSpeechStream
-from ..types.audio_speech import AudioSpeechCompleteResponse, SpeechStreamAudioDelta, SpeechStreamDone
+from ..types.audio_speech import AudioSpeechCompleteResponse, SpeechStreamEvent
 from ._base import AsyncResource
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncAudioSpeech"]
 
 _audio_speech_complete: Operation[AudioSpeechCompleteResponse] = Operation("POST", "/v1/audio/speech", AudioSpeechCompleteResponse, (("model", "model", "body", "str?"), ("metadata", "metadata", "body", "obj?"), ("prompt_cache_key", "prompt_cache_key", "body", "str?"), ("voice_id", "voice_id", "body", "str?"), ("ref_audio", "ref_audio", "body", "str?"), ("input", "input", "body", "str"), ("response_format", "response_format", "body", "str"),))
-_audio_speech_stream: Operation[SpeechStreamAudioDelta | SpeechStreamDone] = Operation("POST", "/v1/audio/speech", SpeechStreamAudioDelta | SpeechStreamDone, (("model", "model", "body", "str?"), ("metadata", "metadata", "body", "obj?"), ("prompt_cache_key", "prompt_cache_key", "body", "str?"), ("voice_id", "voice_id", "body", "str?"), ("ref_audio", "ref_audio", "body", "str?"), ("input", "input", "body", "str"), ("response_format", "response_format", "body", "str"),), fixed={"stream": True}, accept="text/event-stream", kind="sse")
+_audio_speech_stream: Operation[SpeechStreamEvent] = Operation("POST", "/v1/audio/speech", SpeechStreamEvent, (("model", "model", "body", "str?"), ("metadata", "metadata", "body", "obj?"), ("prompt_cache_key", "prompt_cache_key", "body", "str?"), ("voice_id", "voice_id", "body", "str?"), ("ref_audio", "ref_audio", "body", "str?"), ("input", "input", "body", "str"), ("response_format", "response_format", "body", "str"),), fixed={"stream": True}, accept="text/event-stream", kind="sse")
 
 
 class AsyncAudioSpeech(AsyncResource):

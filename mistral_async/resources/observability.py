@@ -11,7 +11,7 @@ from .._operation import Operation
 from .._pagination import AsyncPaginator, by_cursor, by_page_number
 from .._resource_slot import ResourceSlot
 from .._types import NOT_GIVEN, NotGiven
-from ..types.observability import Aggregation, Campaign, ChatCompletionEvent, ChatCompletionEventPreview, CreateJudgeRequest, Dataset, DatasetImportTask, DatasetPreview, DatasetRecord, ExportDatasetResponse, FetchCampaignStatusResponse, FetchChatCompletionFieldOptionsResponse, FetchFieldOptionCountsResponse, FilterPayload, GetLog, GetLogFieldOptions, GetLogFields, GetLogs, GetSpan, GetSpanEvaluation, GetSpanEvaluationFieldOptions, GetSpanEvaluationFields, GetSpanEvaluations, GetSpanFieldOptions, GetSpanFields, GetSpans, GetTrace, GetTraceFieldOptions, GetTraceFields, GetTraces, Judge, JudgeClassificationOutput, JudgeOutput, JudgeRegressionOutput, ListCampaignSelectedEventsResponse, ListCampaignsResponse, ListChatCompletionFieldsResponse, ListDatasetImportTasksResponse, ListDatasetRecordsResponse, ListDatasetsResponse, ListJudgesResponse, MetricDefinition, OrderByClause, SearchChatCompletionEventIdsResponse, SearchChatCompletionEventsResponse, TimeDimension
+from ..types.observability import Aggregation, Campaign, ChatCompletionEvent, ChatCompletionEventPreview, CreateJudgeOutput, CreateJudgeRequest, Dataset, DatasetImportTask, DatasetPreview, DatasetRecord, ExportDatasetResponse, FetchCampaignStatusResponse, FetchChatCompletionFieldOptionsResponse, FetchFieldOptionCountsResponse, FilterPayload, GetLog, GetLogFieldOptions, GetLogFields, GetLogs, GetSpan, GetSpanEvaluation, GetSpanEvaluationFieldOptions, GetSpanEvaluationFields, GetSpanEvaluations, GetSpanFieldOptions, GetSpanFields, GetSpans, GetTrace, GetTraceFieldOptions, GetTraceFields, GetTraces, Judge, JudgeOutput, ListCampaignSelectedEventsResponse, ListCampaignsResponse, ListChatCompletionFieldsResponse, ListDatasetImportTasksResponse, ListDatasetRecordsResponse, ListDatasetsResponse, ListJudgesResponse, MetricDefinition, OrderByClause, SearchChatCompletionEventIdsResponse, SearchChatCompletionEventsResponse, TimeDimension, UpdateJudgeOutput
 from ._base import AsyncResource
 
 if TYPE_CHECKING:
@@ -408,7 +408,7 @@ class AsyncObservabilityJudges(AsyncResource):
         name: str,
         description: str,
         model_name: str,
-        output: JudgeClassificationOutput | dict[str, Any] | JudgeRegressionOutput,
+        output: CreateJudgeOutput | dict[str, Any],
         instructions: str,
         tools: Sequence[str],
         **options: Unpack[RequestOptions],
@@ -459,7 +459,7 @@ class AsyncObservabilityJudges(AsyncResource):
         name: str,
         description: str,
         model_name: str,
-        output: JudgeClassificationOutput | dict[str, Any] | JudgeRegressionOutput,
+        output: UpdateJudgeOutput | dict[str, Any],
         instructions: str,
         tools: Sequence[str],
         **options: Unpack[RequestOptions],

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from .._operation import Operation
 from .._resource_slot import ResourceSlot
 from .._types import NOT_GIVEN, NotGiven
-from ..types.rag import GetDeploymentSummariesResponse, IngestionPipelineConfiguration, RegisterDeploymentRequestVespaDeployment, RegisterSearchIndexResponseIndex, UpdateMetricsRequestDeploymentMetricsOffline, UpdateMetricsRequestDeploymentMetricsOnline
+from ..types.rag import GetDeploymentSummariesResponse, IndexMetricsUpdate, IngestionPipelineConfiguration, RegisterDeploymentRequestVespaDeployment, RegisterSearchIndexResponseIndex
 from ._base import AsyncResource
 
 if TYPE_CHECKING:
@@ -119,7 +119,7 @@ class AsyncRagSearchIndexes(AsyncResource):
         self,
         deployment_id: str,
         *,
-        body: UpdateMetricsRequestDeploymentMetricsOnline | dict[str, Any] | UpdateMetricsRequestDeploymentMetricsOffline,
+        body: IndexMetricsUpdate | dict[str, Any],
         **options: Unpack[RequestOptions],
     ) -> Any:
         """Update Index Metrics.

@@ -4,21 +4,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias
 
 import attrs
 
-from .._converter import WIRE, Model
+from .._converter import WIRE, Model, register_union, tagged_union
 
-__all__ = ["APIKeyActions", "APIKeyExtendedOUT", "APIKeyOUT", "APIKeysExtendedOUT", "ActionAvailable", "ActionUnavailableDeleteUnavailableReason", "ActionUnavailableRotateUnavailableReason", "AddOrUpdateUsersToWorkspaceOUT", "AddUsersToWorkspaceOUT", "AdminOrganizationMemberOUT", "AdminScimSyncConfig", "AdminScimSyncRunOUT", "AdminScimSyncTriggerOUT", "AdminUserGroupMemberOut", "AdminUserGroupMembersOut", "AdminUserGroupOut", "AdminUserGroupsOut", "AdminUserOUT", "AuditLogOut", "BaseWorkspaceMemberIN", "BasicModelUsageDataJSON", "DeleteAPIKeyOUT", "DeleteOUT", "FineTuningDataJSON", "GroupWorkspaceAssignmentOut", "GroupWorkspaceAssignmentsOut", "LibrariesAPIUsageDataJSON", "LimitsContext", "LimitsOUT", "MemberSubscriptionOUT", "MemberWorkspaceInfo", "NestedGroupRef", "NestedGroupsOut", "OrganizationAdminUsersOUT", "OrganizationInviteOUT", "OrganizationInvitesCreateOUT", "OrganizationMemberCreate", "OrganizationUserInviteOUT", "OrganizationUsersCreateOUT", "PriceData", "RateLimitsOUT", "RemoveWorkspaceMembersOUT", "RoleOut", "RolesOut", "ScimSyncGroupActionOut", "ScimSyncGroupRefOut", "ScimSyncGroupUpdateActionOut", "ScimSyncGroupsSummaryOut", "ScimSyncMembershipActionOut", "ScimSyncSummaryOut", "ScimSyncUserActionOut", "ScimSyncUserRefOut", "ScimSyncUsersSummaryOut", "TokenLimitsByModel", "UsageLimits", "UsageOUTJSON", "VibeActiveUsersStat", "VibeCodeUsageDataJSON", "VibeConsumedTokensStat", "VibeNextEditActiveUsersStat", "VibeNextEditModifiedLOCStat", "VibeNextEditSuggestionStat", "VibeOrganizationStatsOUT", "VibeSessionDurationStat", "VibeSessionStat", "VibeToolCallsByNameStat", "VibeToolCallsStat", "VibeUserPromptsStat", "VibeWorkByAgentStat", "VibeWorkByAgentStatsOUT", "VibeWorkByTimeStat", "VibeWorkByTimeStatsOUT", "VibeWorkByUserStat", "VibeWorkByUserStatsOUT", "VibeWorkspaceStatsOUT", "WorkspaceEnrichedOUT", "WorkspaceMemberSingleIN", "WorkspaceOUT", "WorkspaceRoleRef", "WorkspaceSpendLimitOUT", "WorkspacesOut"]
+__all__ = ["APIKeyActions", "APIKeyActionsDelete", "APIKeyActionsRotate", "APIKeyExtendedOUT", "APIKeyOUT", "APIKeysExtendedOUT", "ActionAvailable", "ActionUnavailableDeleteUnavailableReason", "ActionUnavailableRotateUnavailableReason", "AddOrUpdateUsersToWorkspaceOUT", "AddUsersToWorkspaceOUT", "AdminOrganizationMemberOUT", "AdminScimSyncConfig", "AdminScimSyncRunOUT", "AdminScimSyncTriggerOUT", "AdminUserGroupMemberOut", "AdminUserGroupMembersOut", "AdminUserGroupOut", "AdminUserGroupsOut", "AdminUserOUT", "AuditLogOut", "BaseWorkspaceMemberIN", "BasicModelUsageDataJSON", "DeleteAPIKeyOUT", "DeleteOUT", "FineTuningDataJSON", "GroupWorkspaceAssignmentOut", "GroupWorkspaceAssignmentsOut", "LibrariesAPIUsageDataJSON", "LimitsContext", "LimitsOUT", "MemberSubscriptionOUT", "MemberWorkspaceInfo", "NestedGroupRef", "NestedGroupsOut", "OrganizationAdminUsersOUT", "OrganizationInviteOUT", "OrganizationInvitesCreateOUT", "OrganizationMemberCreate", "OrganizationUserInviteOUT", "OrganizationUsersCreateOUT", "PriceData", "RateLimitsOUT", "RemoveWorkspaceMembersOUT", "RoleOut", "RolesOut", "ScimSyncGroupActionOut", "ScimSyncGroupRefOut", "ScimSyncGroupUpdateActionOut", "ScimSyncGroupsSummaryOut", "ScimSyncMembershipActionOut", "ScimSyncSummaryOut", "ScimSyncUserActionOut", "ScimSyncUserRefOut", "ScimSyncUsersSummaryOut", "TokenLimitsByModel", "UsageLimits", "UsageOUTJSON", "VibeActiveUsersStat", "VibeCodeUsageDataJSON", "VibeConsumedTokensStat", "VibeNextEditActiveUsersStat", "VibeNextEditModifiedLOCStat", "VibeNextEditSuggestionStat", "VibeOrganizationStatsOUT", "VibeSessionDurationStat", "VibeSessionStat", "VibeToolCallsByNameStat", "VibeToolCallsStat", "VibeUserPromptsStat", "VibeWorkByAgentStat", "VibeWorkByAgentStatsOUT", "VibeWorkByTimeStat", "VibeWorkByTimeStatsOUT", "VibeWorkByUserStat", "VibeWorkByUserStatsOUT", "VibeWorkspaceStatsOUT", "WorkspaceEnrichedOUT", "WorkspaceMemberSingleIN", "WorkspaceOUT", "WorkspaceRoleRef", "WorkspaceSpendLimitOUT", "WorkspacesOut"]
 
 
 @attrs.define(slots=True, kw_only=True)
 class APIKeyActions(Model):
     """Per-action availability for an API key, keyed by action name."""
 
-    rotate: ActionAvailable | ActionUnavailableRotateUnavailableReason | None = None
-    delete: ActionAvailable | ActionUnavailableDeleteUnavailableReason | None = None
+    rotate: APIKeyActionsRotate | None = None
+    delete: APIKeyActionsDelete | None = None
 
 
 @attrs.define(slots=True, kw_only=True)
@@ -643,7 +643,7 @@ class ScimSyncGroupRefOut(Model):
     """The API's ``ScimSyncGroupRefOut`` object."""
 
     uuid: str
-    group_name: str = attrs.field(metadata={WIRE: 'groupName'})
+    group_name: str = attrs.field(metadata={WIRE: "groupName"})
 
 
 @attrs.define(slots=True, kw_only=True)
@@ -651,7 +651,7 @@ class ScimSyncGroupUpdateActionOut(Model):
     """The API's ``ScimSyncGroupUpdateActionOut`` object."""
 
     group: ScimSyncGroupRefOut
-    previous_group_name: str = attrs.field(metadata={WIRE: 'previous_groupName'})
+    previous_group_name: str = attrs.field(metadata={WIRE: "previous_groupName"})
 
 
 @attrs.define(slots=True, kw_only=True)
@@ -693,7 +693,7 @@ class ScimSyncUserRefOut(Model):
     """The API's ``ScimSyncUserRefOut`` object."""
 
     uuid: str
-    user_name: str = attrs.field(metadata={WIRE: 'userName'})
+    user_name: str = attrs.field(metadata={WIRE: "userName"})
 
 
 @attrs.define(slots=True, kw_only=True)
@@ -1106,3 +1106,11 @@ class WorkspacesOut(Model):
     """Page number returned."""
     page_size: int
     """Maximum number of results per page."""
+
+APIKeyActionsDelete: TypeAlias = ActionAvailable | ActionUnavailableDeleteUnavailableReason
+
+APIKeyActionsRotate: TypeAlias = ActionAvailable | ActionUnavailableRotateUnavailableReason
+
+register_union(APIKeyActionsDelete, tagged_union("status", {"available": ActionAvailable, "unavailable": ActionUnavailableDeleteUnavailableReason}))
+
+register_union(APIKeyActionsRotate, tagged_union("status", {"available": ActionAvailable, "unavailable": ActionUnavailableRotateUnavailableReason}))

@@ -4,11 +4,13 @@
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import attrs
 
-from .._converter import Model
+from .._converter import Model, register_union, tagged_union
 
-__all__ = ["AudioSpeechCompleteResponse", "SpeechStreamAudioDelta", "SpeechStreamDone", "SpeechUsageInfo"]
+__all__ = ["AudioSpeechCompleteResponse", "SpeechStreamAudioDelta", "SpeechStreamDone", "SpeechStreamEvent", "SpeechUsageInfo"]
 
 
 @attrs.define(slots=True, kw_only=True)
@@ -45,3 +47,7 @@ class SpeechUsageInfo(Model):
     prompt_audio_seconds: int | None = None
     service_tier: str | None = None
     """The service tier at which the request was processed: standard or priority."""
+
+SpeechStreamEvent: TypeAlias = SpeechStreamAudioDelta | SpeechStreamDone
+
+register_union(SpeechStreamEvent, tagged_union("type", {"speech.audio.delta": SpeechStreamAudioDelta, "speech.audio.done": SpeechStreamDone}))

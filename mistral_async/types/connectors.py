@@ -4,13 +4,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias
 
 import attrs
 
-from .._converter import WIRE, Model
+from .._converter import WIRE, Model, register_union, tagged_union
 
-__all__ = ["Annotations", "AudioContent", "AuthData", "AuthUrlResponse", "AuthenticationConfiguration", "AuthenticationMethodCreateOrUpdateRequest", "BlobResourceContents", "ClientCapabilities", "ClientTasksCapability", "ClientTasksRequestsCapability", "ConnectionCredentials", "ConnectionPreference", "Connector", "ConnectorAuthenticationHeader", "ConnectorFunction", "ConnectorFunctionTool", "ConnectorLocale", "ConnectorTool", "ConnectorToolCallMetadata", "ConnectorToolCallResponse", "ConnectorToolLocale", "ConnectorToolResultMetadata", "ConnectorsQueryFilters", "CredentialsResponse", "CredentialsStatus", "ElicitationCapability", "EmbeddedResource", "ExecutionConfig", "ExecutionTool", "ExtendedOAuthServerMetadata", "GlobalHeaderValue", "ImageContent", "LogicalExpression", "MCPPrompt", "MCPResource", "MCPServerAuthenticationRequirement", "MCPServerCard", "MCPServerCardMeta", "MCPServerCardTool", "MCPServerIcon", "MCPServerRemote", "MCPServerRemoteHeader", "MCPServerRepository", "MCPTool", "MCPToolMeta", "MCPUIToolMeta", "MessageResponse", "OAuth2Token", "Oauth2MetadataSecrets", "PaginatedConnectors", "PaginationResponse", "PromptArgument", "PromptsCapability", "PublicAuthenticationMethod", "PublicConnectionConfig", "PublicConnectorExecutionData", "PublicExecutionConnectionConfig", "PublicExecutionConnector", "PublicExecutionEnv", "ResourceLink", "ResourcesCapability", "RootsCapability", "SamplingCapability", "ServerCapabilities", "ServerLocale", "ServerTasksCapability", "ServerTasksRequestsCapability", "TasksElicitationCapability", "TasksSamplingCapability", "TasksToolsCapability", "TextContent", "TextResourceContents", "ToolAnnotations", "ToolExecution", "ToolExecutionConfiguration", "ToolProperties", "ToolsCapability", "TurbineMeta", "TurbineToolLocale", "TurbineToolMeta"]
+__all__ = ["Annotations", "AudioContent", "AuthData", "AuthUrlResponse", "AuthenticationConfiguration", "AuthenticationMethodCreateOrUpdateRequest", "BlobResourceContents", "ClientCapabilities", "ClientTasksCapability", "ClientTasksRequestsCapability", "ConnectionCredentials", "ConnectionPreference", "Connector", "ConnectorAuthenticationHeader", "ConnectorFunction", "ConnectorFunctionTool", "ConnectorLocale", "ConnectorTool", "ConnectorToolCallContent", "ConnectorToolCallMetadata", "ConnectorToolCallResponse", "ConnectorToolLocale", "ConnectorToolResultMetadata", "ConnectorsQueryFilters", "CredentialsResponse", "CredentialsStatus", "ElicitationCapability", "EmbeddedResource", "ExecutionConfig", "ExecutionTool", "ExtendedOAuthServerMetadata", "GlobalHeaderValue", "ImageContent", "LogicalExpression", "MCPPrompt", "MCPResource", "MCPServerAuthenticationRequirement", "MCPServerCard", "MCPServerCardMeta", "MCPServerCardTool", "MCPServerIcon", "MCPServerRemote", "MCPServerRemoteHeader", "MCPServerRepository", "MCPTool", "MCPToolMeta", "MCPUIToolMeta", "MessageResponse", "OAuth2Token", "Oauth2MetadataSecrets", "PaginatedConnectors", "PaginationResponse", "PromptArgument", "PromptsCapability", "PublicAuthenticationMethod", "PublicConnectionConfig", "PublicConnectorExecutionData", "PublicExecutionConnectionConfig", "PublicExecutionConnector", "PublicExecutionEnv", "ResourceLink", "ResourcesCapability", "RootsCapability", "SamplingCapability", "ServerCapabilities", "ServerLocale", "ServerTasksCapability", "ServerTasksRequestsCapability", "TasksElicitationCapability", "TasksSamplingCapability", "TasksToolsCapability", "TextContent", "TextResourceContents", "ToolAnnotations", "ToolExecution", "ToolExecutionConfiguration", "ToolProperties", "ToolsCapability", "TurbineMeta", "TurbineToolLocale", "TurbineToolMeta"]
 
 
 @attrs.define(slots=True, kw_only=True)
@@ -27,7 +27,7 @@ class AudioContent(Model):
 
     type: str
     data: str
-    mime_type: str = attrs.field(metadata={WIRE: 'mimeType'})
+    mime_type: str = attrs.field(metadata={WIRE: "mimeType"})
     annotations: Annotations | None = None
     _meta: dict[str, Any] | None = None
 
@@ -85,7 +85,7 @@ class BlobResourceContents(Model):
     """Binary contents of a resource."""
 
     uri: str
-    mime_type: str | None = attrs.field(default=None, metadata={WIRE: 'mimeType'})
+    mime_type: str | None = attrs.field(default=None, metadata={WIRE: "mimeType"})
     _meta: dict[str, Any] | None = None
     blob: str
 
@@ -235,7 +235,7 @@ class ConnectorToolCallMetadata(Model):
 class ConnectorToolCallResponse(Model):
     """Response from calling an MCP tool."""
 
-    content: list[TextContent | ImageContent | AudioContent | ResourceLink | EmbeddedResource]
+    content: list[ConnectorToolCallContent]
     metadata: ConnectorToolCallMetadata | None = None
 
 
@@ -252,8 +252,8 @@ class ConnectorToolLocale(Model):
 class ConnectorToolResultMetadata(Model):
     """MCP-specific result metadata (isError, structuredContent, _meta)."""
 
-    is_error: bool | None = attrs.field(default=None, metadata={WIRE: 'isError'})
-    structured_content: dict[str, Any] | None = attrs.field(default=None, metadata={WIRE: 'structuredContent'})
+    is_error: bool | None = attrs.field(default=None, metadata={WIRE: "isError"})
+    structured_content: dict[str, Any] | None = attrs.field(default=None, metadata={WIRE: "structuredContent"})
     _meta: dict[str, Any] | None = None
 
 
@@ -367,7 +367,7 @@ class ImageContent(Model):
 
     type: str
     data: str
-    mime_type: str = attrs.field(metadata={WIRE: 'mimeType'})
+    mime_type: str = attrs.field(metadata={WIRE: "mimeType"})
     annotations: Annotations | None = None
     _meta: dict[str, Any] | None = None
 
@@ -400,7 +400,7 @@ class MCPResource(Model):
     title: str | None = None
     uri: str
     description: str | None = None
-    mime_type: str | None = attrs.field(default=None, metadata={WIRE: 'mimeType'})
+    mime_type: str | None = attrs.field(default=None, metadata={WIRE: "mimeType"})
     size: int | None = None
     icons: list[MCPServerIcon] | None = None
     annotations: Annotations | None = None
@@ -421,7 +421,7 @@ class MCPServerAuthenticationRequirement(Model):
 class MCPServerCard(Model):
     """The API's ``MCPServerCard`` object."""
 
-    _schema: str | None = attrs.field(default=None, metadata={WIRE: '$schema'})
+    _schema: str | None = attrs.field(default=None, metadata={WIRE: "$schema"})
     """URL to the JSON schema definition"""
     name: str
     """Server identifier in reverse-DNS format with exactly one /"""
@@ -431,7 +431,7 @@ class MCPServerCard(Model):
     """Capabilities that a server may support."""
     title: str | None = None
     description: str | None = None
-    website_url: str | None = attrs.field(default=None, metadata={WIRE: 'websiteUrl'})
+    website_url: str | None = attrs.field(default=None, metadata={WIRE: "websiteUrl"})
     repository: MCPServerRepository | None = None
     icons: list[MCPServerIcon] | None = None
     remotes: list[MCPServerRemote] | None = None
@@ -446,7 +446,7 @@ class MCPServerCard(Model):
 class MCPServerCardMeta(Model):
     """Typed _meta for MCP server cards."""
 
-    ai_mistral_turbine: TurbineMeta | None = attrs.field(default=None, metadata={WIRE: 'ai.mistral/turbine'})
+    ai_mistral_turbine: TurbineMeta | None = attrs.field(default=None, metadata={WIRE: "ai.mistral/turbine"})
 
 
 @attrs.define(slots=True, kw_only=True)
@@ -456,8 +456,8 @@ class MCPServerCardTool(Model):
     name: str
     title: str | None = None
     description: str | None = None
-    input_schema: dict[str, Any] = attrs.field(metadata={WIRE: 'inputSchema'})
-    output_schema: dict[str, Any] | None = attrs.field(default=None, metadata={WIRE: 'outputSchema'})
+    input_schema: dict[str, Any] = attrs.field(metadata={WIRE: "inputSchema"})
+    output_schema: dict[str, Any] | None = attrs.field(default=None, metadata={WIRE: "outputSchema"})
     icons: list[MCPServerIcon] | None = None
     annotations: ToolAnnotations | None = None
     _meta: MCPToolMeta | None = None
@@ -469,7 +469,7 @@ class MCPServerIcon(Model):
     """An icon for display in user interfaces."""
 
     src: str
-    mime_type: str | None = attrs.field(default=None, metadata={WIRE: 'mimeType'})
+    mime_type: str | None = attrs.field(default=None, metadata={WIRE: "mimeType"})
     sizes: list[str] | None = None
 
 
@@ -481,7 +481,7 @@ class MCPServerRemote(Model):
     """Transport type"""
     url: str
     """Transport endpoint URL"""
-    supported_protocol_versions: list[str] | None = attrs.field(default=None, metadata={WIRE: 'supportedProtocolVersions'})
+    supported_protocol_versions: list[str] | None = attrs.field(default=None, metadata={WIRE: "supportedProtocolVersions"})
     headers: list[MCPServerRemoteHeader] | None = None
     authentication: MCPServerAuthenticationRequirement | None = None
 
@@ -494,8 +494,8 @@ class MCPServerRemoteHeader(Model):
     """Header name"""
     description: str
     """Human-readable description of the header"""
-    is_required: bool | None = attrs.field(default=None, metadata={WIRE: 'isRequired'})
-    is_secret: bool | None = attrs.field(default=None, metadata={WIRE: 'isSecret'})
+    is_required: bool | None = attrs.field(default=None, metadata={WIRE: "isRequired"})
+    is_secret: bool | None = attrs.field(default=None, metadata={WIRE: "isSecret"})
     default: str | None = None
     choices: list[str] | None = None
 
@@ -518,8 +518,8 @@ class MCPTool(Model):
     name: str
     title: str | None = None
     description: str | None = None
-    input_schema: dict[str, Any] = attrs.field(metadata={WIRE: 'inputSchema'})
-    output_schema: dict[str, Any] | None = attrs.field(default=None, metadata={WIRE: 'outputSchema'})
+    input_schema: dict[str, Any] = attrs.field(metadata={WIRE: "inputSchema"})
+    output_schema: dict[str, Any] | None = attrs.field(default=None, metadata={WIRE: "outputSchema"})
     icons: list[MCPServerIcon] | None = None
     annotations: ToolAnnotations | None = None
     _meta: MCPToolMeta | None = None
@@ -531,14 +531,14 @@ class MCPToolMeta(Model):
     """Typed _meta for MCP tools."""
 
     ui: MCPUIToolMeta | None = None
-    ai_mistral_turbine: TurbineToolMeta | None = attrs.field(default=None, metadata={WIRE: 'ai.mistral/turbine'})
+    ai_mistral_turbine: TurbineToolMeta | None = attrs.field(default=None, metadata={WIRE: "ai.mistral/turbine"})
 
 
 @attrs.define(slots=True, kw_only=True)
 class MCPUIToolMeta(Model):
     """UI metadata for tools that reference UI resources."""
 
-    resource_uri: str | None = attrs.field(default=None, metadata={WIRE: 'resourceUri'})
+    resource_uri: str | None = attrs.field(default=None, metadata={WIRE: "resourceUri"})
     visibility: list[str] | None = None
 
 
@@ -600,7 +600,7 @@ class PromptArgument(Model):
 class PromptsCapability(Model):
     """Capability for prompts operations."""
 
-    list_changed: bool | None = attrs.field(default=None, metadata={WIRE: 'listChanged'})
+    list_changed: bool | None = attrs.field(default=None, metadata={WIRE: "listChanged"})
 
 
 @attrs.define(slots=True, kw_only=True)
@@ -673,7 +673,7 @@ class ResourceLink(Model):
     title: str | None = None
     uri: str
     description: str | None = None
-    mime_type: str | None = attrs.field(default=None, metadata={WIRE: 'mimeType'})
+    mime_type: str | None = attrs.field(default=None, metadata={WIRE: "mimeType"})
     size: int | None = None
     icons: list[MCPServerIcon] | None = None
     annotations: Annotations | None = None
@@ -686,14 +686,14 @@ class ResourcesCapability(Model):
     """Capability for resources operations."""
 
     subscribe: bool | None = None
-    list_changed: bool | None = attrs.field(default=None, metadata={WIRE: 'listChanged'})
+    list_changed: bool | None = attrs.field(default=None, metadata={WIRE: "listChanged"})
 
 
 @attrs.define(slots=True, kw_only=True)
 class RootsCapability(Model):
     """Capability for root operations."""
 
-    list_changed: bool | None = attrs.field(default=None, metadata={WIRE: 'listChanged'})
+    list_changed: bool | None = attrs.field(default=None, metadata={WIRE: "listChanged"})
 
 
 @attrs.define(slots=True, kw_only=True)
@@ -755,7 +755,7 @@ class TasksElicitationCapability(Model):
 class TasksSamplingCapability(Model):
     """Capability for tasks sampling operations."""
 
-    create_message: dict[str, Any] | None = attrs.field(default=None, metadata={WIRE: 'createMessage'})
+    create_message: dict[str, Any] | None = attrs.field(default=None, metadata={WIRE: "createMessage"})
 
 
 @attrs.define(slots=True, kw_only=True)
@@ -780,7 +780,7 @@ class TextResourceContents(Model):
     """Text contents of a resource."""
 
     uri: str
-    mime_type: str | None = attrs.field(default=None, metadata={WIRE: 'mimeType'})
+    mime_type: str | None = attrs.field(default=None, metadata={WIRE: "mimeType"})
     _meta: dict[str, Any] | None = None
     text: str
 
@@ -790,17 +790,17 @@ class ToolAnnotations(Model):
     """Additional properties describing a Tool to clients."""
 
     title: str | None = None
-    read_only_hint: bool | None = attrs.field(default=None, metadata={WIRE: 'readOnlyHint'})
-    destructive_hint: bool | None = attrs.field(default=None, metadata={WIRE: 'destructiveHint'})
-    idempotent_hint: bool | None = attrs.field(default=None, metadata={WIRE: 'idempotentHint'})
-    open_world_hint: bool | None = attrs.field(default=None, metadata={WIRE: 'openWorldHint'})
+    read_only_hint: bool | None = attrs.field(default=None, metadata={WIRE: "readOnlyHint"})
+    destructive_hint: bool | None = attrs.field(default=None, metadata={WIRE: "destructiveHint"})
+    idempotent_hint: bool | None = attrs.field(default=None, metadata={WIRE: "idempotentHint"})
+    open_world_hint: bool | None = attrs.field(default=None, metadata={WIRE: "openWorldHint"})
 
 
 @attrs.define(slots=True, kw_only=True)
 class ToolExecution(Model):
     """Execution-related properties for a tool."""
 
-    task_support: str | None = attrs.field(default=None, metadata={WIRE: 'taskSupport'})
+    task_support: str | None = attrs.field(default=None, metadata={WIRE: "taskSupport"})
 
 
 @attrs.define(slots=True, kw_only=True)
@@ -824,7 +824,7 @@ class ToolProperties(Model):
 class ToolsCapability(Model):
     """Capability for tools operations."""
 
-    list_changed: bool | None = attrs.field(default=None, metadata={WIRE: 'listChanged'})
+    list_changed: bool | None = attrs.field(default=None, metadata={WIRE: "listChanged"})
 
 
 @attrs.define(slots=True, kw_only=True)
@@ -854,3 +854,7 @@ class TurbineToolMeta(Model):
     tool_type: str | None = None
     timeout: float | None = None
     private_execution: bool | None = None
+
+ConnectorToolCallContent: TypeAlias = TextContent | ImageContent | AudioContent | ResourceLink | EmbeddedResource
+
+register_union(ConnectorToolCallContent, tagged_union("type", {"audio": AudioContent, "image": ImageContent, "resource": EmbeddedResource, "resource_link": ResourceLink, "text": TextContent}))

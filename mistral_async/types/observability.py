@@ -4,13 +4,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias
 
 import attrs
 
-from .._converter import Model
+from .._converter import Model, register_union, tagged_union
 
-__all__ = ["Aggregation", "AggregationMeta", "AggregationRow", "BaseFieldDefinition", "Campaign", "ChatCompletionEvent", "ChatCompletionEventPreview", "ChatTranscriptionEvent", "CreateJudgeRequest", "Dataset", "DatasetImportTask", "DatasetPreview", "DatasetRecord", "ExportDatasetResponse", "FeedResultChatCompletionEventPreview", "FeedResultGetLog", "FeedResultGetSpan", "FeedResultGetSpanEvaluation", "FeedResultGetTrace", "FetchCampaignStatusResponse", "FetchChatCompletionFieldOptionsResponse", "FetchFieldOptionCountsResponse", "FieldGroup", "FieldOptionCountItem", "FilterCondition", "FilterGroup", "FilterPayload", "GetLog", "GetLogFieldOptions", "GetLogFields", "GetLogs", "GetSpan", "GetSpanEvaluation", "GetSpanEvaluationFieldOptions", "GetSpanEvaluationFields", "GetSpanEvaluations", "GetSpanFieldOptions", "GetSpanFields", "GetSpans", "GetTrace", "GetTraceFieldOptions", "GetTraceFields", "GetTraces", "Judge", "JudgeClassificationOutput", "JudgeClassificationOutputOption", "JudgeOutput", "JudgeRegressionOutput", "ListCampaignSelectedEventsResponse", "ListCampaignsResponse", "ListChatCompletionFieldsResponse", "ListDatasetImportTasksResponse", "ListDatasetRecordsResponse", "ListDatasetsResponse", "ListJudgesResponse", "MetricDefinition", "OrderByClause", "OtelFieldDefinition", "PaginatedResultCampaignPreview", "PaginatedResultChatCompletionEventPreview", "PaginatedResultDatasetImportTask", "PaginatedResultDatasetPreview", "PaginatedResultDatasetRecord", "PaginatedResultJudgePreview", "SearchChatCompletionEventIdsResponse", "SearchChatCompletionEventsResponse", "TimeDimension"]
+__all__ = ["Aggregation", "AggregationMeta", "AggregationRow", "BaseFieldDefinition", "Campaign", "ChatCompletionEvent", "ChatCompletionEventPreview", "ChatTranscriptionEvent", "CreateJudgeOutput", "CreateJudgeRequest", "CreateJudgeRequestOutput", "Dataset", "DatasetImportTask", "DatasetPreview", "DatasetRecord", "ExportDatasetResponse", "FeedResultChatCompletionEventPreview", "FeedResultGetLog", "FeedResultGetSpan", "FeedResultGetSpanEvaluation", "FeedResultGetTrace", "FetchCampaignStatusResponse", "FetchChatCompletionFieldOptionsResponse", "FetchFieldOptionCountsResponse", "FieldGroup", "FieldOptionCountItem", "FilterCondition", "FilterGroup", "FilterPayload", "GetLog", "GetLogFieldOptions", "GetLogFields", "GetLogs", "GetSpan", "GetSpanEvaluation", "GetSpanEvaluationFieldOptions", "GetSpanEvaluationFields", "GetSpanEvaluations", "GetSpanFieldOptions", "GetSpanFields", "GetSpans", "GetTrace", "GetTraceFieldOptions", "GetTraceFields", "GetTraces", "Judge", "JudgeClassificationOutput", "JudgeClassificationOutputOption", "JudgeOutput", "JudgeOutputUnion", "JudgeRegressionOutput", "ListCampaignSelectedEventsResponse", "ListCampaignsResponse", "ListChatCompletionFieldsResponse", "ListDatasetImportTasksResponse", "ListDatasetRecordsResponse", "ListDatasetsResponse", "ListJudgesResponse", "MetricDefinition", "OrderByClause", "OtelFieldDefinition", "PaginatedResultCampaignPreview", "PaginatedResultChatCompletionEventPreview", "PaginatedResultDatasetImportTask", "PaginatedResultDatasetPreview", "PaginatedResultDatasetRecord", "PaginatedResultJudgePreview", "SearchChatCompletionEventIdsResponse", "SearchChatCompletionEventsResponse", "TimeDimension", "UpdateJudgeOutput"]
 
 
 @attrs.define(slots=True, kw_only=True)
@@ -113,7 +113,7 @@ class CreateJudgeRequest(Model):
     name: str
     description: str
     model_name: str
-    output: JudgeClassificationOutput | JudgeRegressionOutput
+    output: CreateJudgeRequestOutput
     instructions: str
     tools: list[str]
 
@@ -538,7 +538,7 @@ class Judge(Model):
     name: str
     description: str
     model_name: str
-    output: JudgeClassificationOutput | JudgeRegressionOutput
+    output: JudgeOutputUnion
     instructions: str
     tools: list[str]
     up_revision: str | None = None
@@ -738,3 +738,19 @@ class TimeDimension(Model):
     """The API's ``TimeDimension`` object."""
 
     granularity: str | None = None
+
+CreateJudgeOutput: TypeAlias = JudgeClassificationOutput | JudgeRegressionOutput
+
+CreateJudgeRequestOutput: TypeAlias = JudgeClassificationOutput | JudgeRegressionOutput
+
+JudgeOutputUnion: TypeAlias = JudgeClassificationOutput | JudgeRegressionOutput
+
+UpdateJudgeOutput: TypeAlias = JudgeClassificationOutput | JudgeRegressionOutput
+
+register_union(CreateJudgeOutput, tagged_union("type", {"CLASSIFICATION": JudgeClassificationOutput, "REGRESSION": JudgeRegressionOutput}))
+
+register_union(CreateJudgeRequestOutput, tagged_union("type", {"CLASSIFICATION": JudgeClassificationOutput, "REGRESSION": JudgeRegressionOutput}))
+
+register_union(JudgeOutputUnion, tagged_union("type", {"CLASSIFICATION": JudgeClassificationOutput, "REGRESSION": JudgeRegressionOutput}))
+
+register_union(UpdateJudgeOutput, tagged_union("type", {"CLASSIFICATION": JudgeClassificationOutput, "REGRESSION": JudgeRegressionOutput}))

@@ -31,7 +31,7 @@ class ListPromptsResponse(Model):
     """The API's ``ListPromptsResponse`` object."""
 
     data: list[Prompt] | None = None
-    next_page_token: str | None = attrs.field(default=None, metadata={WIRE: 'nextPageToken'})
+    next_page_token: str | None = attrs.field(default=None, metadata={WIRE: "nextPageToken"})
 
 
 @attrs.define(slots=True, kw_only=True)
@@ -48,13 +48,13 @@ class Prompt(Model):
     """Notes for this version."""
     aliases: list[str] | None = None
     """Aliases pointing to this version."""
-    sharing_scope: str | None = attrs.field(default=None, metadata={WIRE: 'sharingScope'})
+    sharing_scope: str | None = attrs.field(default=None, metadata={WIRE: "sharingScope"})
     """Registry sharing scope."""
-    created_at: str | None = attrs.field(default=None, metadata={WIRE: 'createdAt'})
+    created_at: str | None = attrs.field(default=None, metadata={WIRE: "createdAt"})
     """Creation time."""
-    updated_at: str | None = attrs.field(default=None, metadata={WIRE: 'updatedAt'})
+    updated_at: str | None = attrs.field(default=None, metadata={WIRE: "updatedAt"})
     """Last update time."""
-    latest_version: int | None = attrs.field(default=None, metadata={WIRE: 'latestVersion'})
+    latest_version: int | None = attrs.field(default=None, metadata={WIRE: "latestVersion"})
     """Latest version number."""
     title: str | None = None
     """Display title."""
@@ -91,5 +91,5 @@ class PromptVersion(Model):
     """Notes for this version."""
     aliases: list[str] | None = None
     """Aliases pointing to this version."""
-    created_at: str | None = attrs.field(default=None, metadata={WIRE: 'createdAt'})
+    created_at: str | None = attrs.field(default=None, metadata={WIRE: "createdAt"})
     """Creation time."""

@@ -4,11 +4,13 @@
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import attrs
 
-from .._converter import Model
+from .._converter import Model, register_union, tagged_union
 
-__all__ = ["GetDeploymentSummariesResponse", "GetDeploymentSummariesResponseDeployment", "GetDeploymentSummariesResponseVespaDeployment", "GetDeploymentSummariesResponseVespaIndex", "IngestionPipelineConfiguration", "RegisterDeploymentRequestVespaDeployment", "RegisterDeploymentRequestVespaField", "RegisterDeploymentRequestVespaIndex", "RegisterSearchIndexResponseIndex", "UpdateMetricsRequestDeploymentMetricsOffline", "UpdateMetricsRequestDeploymentMetricsOnline", "UpdateMetricsRequestIndexMetrics"]
+__all__ = ["GetDeploymentSummariesResponse", "GetDeploymentSummariesResponseDeployment", "GetDeploymentSummariesResponseVespaDeployment", "GetDeploymentSummariesResponseVespaIndex", "IndexMetricsUpdate", "IngestionPipelineConfiguration", "RegisterDeploymentRequestVespaDeployment", "RegisterDeploymentRequestVespaField", "RegisterDeploymentRequestVespaIndex", "RegisterSearchIndexResponseIndex", "UpdateMetricsRequestDeploymentMetricsOffline", "UpdateMetricsRequestDeploymentMetricsOnline", "UpdateMetricsRequestIndexMetrics"]
 
 
 @attrs.define(slots=True, kw_only=True)
@@ -125,3 +127,7 @@ class UpdateMetricsRequestIndexMetrics(Model):
 
     name: str
     document_count: int
+
+IndexMetricsUpdate: TypeAlias = UpdateMetricsRequestDeploymentMetricsOnline | UpdateMetricsRequestDeploymentMetricsOffline
+
+register_union(IndexMetricsUpdate, tagged_union("status", {"offline": UpdateMetricsRequestDeploymentMetricsOffline, "online": UpdateMetricsRequestDeploymentMetricsOnline}))

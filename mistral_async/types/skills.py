@@ -33,7 +33,7 @@ class ListSkillsResponse(Model):
     """The API's ``ListSkillsResponse`` object."""
 
     data: list[Skill] | None = None
-    next_page_token: str | None = attrs.field(default=None, metadata={WIRE: 'nextPageToken'})
+    next_page_token: str | None = attrs.field(default=None, metadata={WIRE: "nextPageToken"})
 
 
 @attrs.define(slots=True, kw_only=True)
@@ -50,13 +50,13 @@ class Skill(Model):
     """Notes for this version."""
     aliases: list[str] | None = None
     """Aliases pointing to this version."""
-    sharing_scope: str | None = attrs.field(default=None, metadata={WIRE: 'sharingScope'})
+    sharing_scope: str | None = attrs.field(default=None, metadata={WIRE: "sharingScope"})
     """Registry sharing scope."""
-    created_at: str | None = attrs.field(default=None, metadata={WIRE: 'createdAt'})
+    created_at: str | None = attrs.field(default=None, metadata={WIRE: "createdAt"})
     """Creation time."""
-    updated_at: str | None = attrs.field(default=None, metadata={WIRE: 'updatedAt'})
+    updated_at: str | None = attrs.field(default=None, metadata={WIRE: "updatedAt"})
     """Last update time."""
-    latest_version: int | None = attrs.field(default=None, metadata={WIRE: 'latestVersion'})
+    latest_version: int | None = attrs.field(default=None, metadata={WIRE: "latestVersion"})
     """Latest version number."""
 
 
@@ -64,14 +64,14 @@ class Skill(Model):
 class SkillAssetContentT0(Model):
     """raw_content"""
 
-    raw_content: str = attrs.field(metadata={WIRE: 'rawContent'})
+    raw_content: str = attrs.field(metadata={WIRE: "rawContent"})
 
 
 @attrs.define(slots=True, kw_only=True)
 class SkillAssetContentT1(Model):
     """text_content"""
 
-    text_content: str = attrs.field(metadata={WIRE: 'textContent'})
+    text_content: str = attrs.field(metadata={WIRE: "textContent"})
 
 
 @attrs.define(slots=True, kw_only=True)
@@ -97,7 +97,7 @@ class SkillVersion(Model):
     """Notes for this version."""
     aliases: list[str] | None = None
     """Aliases pointing to this version."""
-    created_at: str | None = attrs.field(default=None, metadata={WIRE: 'createdAt'})
+    created_at: str | None = attrs.field(default=None, metadata={WIRE: "createdAt"})
     """Creation time."""
 
 SkillAssetContent: TypeAlias = SkillAssetContentT0 | SkillAssetContentT1

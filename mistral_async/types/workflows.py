@@ -10,7 +10,7 @@ import attrs
 
 from .._converter import WIRE, Model, register_union, tagged_union
 
-__all__ = ["ActivityTaskCompletedAttributesResponse", "ActivityTaskCompletedResponse", "ActivityTaskFailedAttributes", "ActivityTaskFailedResponse", "ActivityTaskRetryingAttributes", "ActivityTaskRetryingResponse", "ActivityTaskStartedAttributesResponse", "ActivityTaskStartedResponse", "BatchExecutionResponse", "BatchExecutionResult", "CustomTaskCanceledAttributes", "CustomTaskCanceledResponse", "CustomTaskCompletedAttributesResponse", "CustomTaskCompletedResponse", "CustomTaskFailedAttributes", "CustomTaskFailedResponse", "CustomTaskInProgressAttributesResponse", "CustomTaskInProgressResponse", "CustomTaskStartedAttributesResponse", "CustomTaskStartedResponse", "CustomTaskTimedOutAttributes", "CustomTaskTimedOutResponse", "DeploymentBuildState", "DeploymentDetailResponse", "DeploymentListResponse", "DeploymentLocation", "DeploymentLogRecord", "DeploymentLogSearchResponse", "DeploymentObservedState", "DeploymentResourceConfig", "DeploymentResourceConfigUpdate", "DeploymentResponse", "DeploymentWorkerListResponse", "DeploymentWorkerResponse", "DeploymentWorkerSpecInput", "DeploymentWorkerSpecResponse", "EncryptedPatchValue", "ExecutionLogRecord", "ExecutionLogSearchResponse", "ExecutionTraceInfoResponse", "Failure", "GitCommitAuthor", "GitCommitMetadata", "JSONPatch", "JSONPatchAdd", "JSONPatchAppend", "JSONPatchPayloadResponse", "JSONPatchRemove", "JSONPatchReplace", "JSONPayloadResponse", "ListWorkflowEventResponse", "ManagedDeploymentResponse", "NetworkEncodedInput", "PartialScheduleDefinition", "QueryDefinition", "QueryWorkflowResponse", "ScalarMetric", "ScheduleCalendar", "ScheduleDefinition", "ScheduleDefinitionOutput", "ScheduleFutureExecution", "ScheduleInterval", "SchedulePolicy", "ScheduleRange", "ScheduleRecentExecution", "SignalDefinition", "SignalWorkflowResponse", "StreamError", "StreamEventSseErrorData", "StreamEventSsePayload", "StreamEventWorkflowContext", "TempoGetTraceResponse", "TempoTraceAttribute", "TempoTraceAttributeArrayContainer", "TempoTraceAttributeArrayElement", "TempoTraceAttributeArrayValue", "TempoTraceAttributeBoolValue", "TempoTraceAttributeIntValue", "TempoTraceAttributeStringValue", "TempoTraceBatch", "TempoTraceEvent", "TempoTraceResource", "TempoTraceScope", "TempoTraceScopeSpan", "TempoTraceSpan", "TimeSeriesMetric", "UpdateDefinition", "UpdateWorkflowResponse", "Workflow", "WorkflowArchiveResponse", "WorkflowBasicDefinition", "WorkflowBulkArchiveResponse", "WorkflowBulkError", "WorkflowBulkUnarchiveResponse", "WorkflowCodeDefinition", "WorkflowExecutionCanceledAttributes", "WorkflowExecutionCanceledResponse", "WorkflowExecutionCompletedAttributesResponse", "WorkflowExecutionCompletedResponse", "WorkflowExecutionContinuedAsNewAttributesResponse", "WorkflowExecutionContinuedAsNewResponse", "WorkflowExecutionFailedAttributes", "WorkflowExecutionFailedResponse", "WorkflowExecutionListResponse", "WorkflowExecutionProgressTraceEvent", "WorkflowExecutionResponse", "WorkflowExecutionStartedAttributesResponse", "WorkflowExecutionStartedResponse", "WorkflowExecutionSyncResponse", "WorkflowExecutionTraceEvent", "WorkflowExecutionTraceEventsResponse", "WorkflowExecutionTraceOTelResponse", "WorkflowExecutionTraceSummaryResponse", "WorkflowExecutionTraceSummarySpan", "WorkflowExecutionWithoutResultResponse", "WorkflowGetResponse", "WorkflowListResponse", "WorkflowMetadata", "WorkflowMetrics", "WorkflowRegistration", "WorkflowRegistrationGetResponse", "WorkflowRegistrationListResponse", "WorkflowRegistrationWithWorkerStatus", "WorkflowScheduleListResponse", "WorkflowScheduleResponse", "WorkflowTaskFailedAttributes", "WorkflowTaskFailedResponse", "WorkflowTaskTimedOutAttributes", "WorkflowTaskTimedOutResponse", "WorkflowUnarchiveResponse", "WorkflowUpdateResponse", "WorkflowWithWorkerStatus", "WorkflowsWorkerSpecUpdate"]
+__all__ = ["ActivityTaskCompletedAttributesResponse", "ActivityTaskCompletedResponse", "ActivityTaskFailedAttributes", "ActivityTaskFailedResponse", "ActivityTaskRetryingAttributes", "ActivityTaskRetryingResponse", "ActivityTaskStartedAttributesResponse", "ActivityTaskStartedResponse", "BatchExecutionResponse", "BatchExecutionResult", "CustomTaskCanceledAttributes", "CustomTaskCanceledResponse", "CustomTaskCompletedAttributesResponse", "CustomTaskCompletedResponse", "CustomTaskFailedAttributes", "CustomTaskFailedResponse", "CustomTaskInProgressAttributesResponse", "CustomTaskInProgressResponse", "CustomTaskPayload", "CustomTaskStartedAttributesResponse", "CustomTaskStartedResponse", "CustomTaskTimedOutAttributes", "CustomTaskTimedOutResponse", "DeploymentBuildState", "DeploymentDetailResponse", "DeploymentListResponse", "DeploymentLocation", "DeploymentLogRecord", "DeploymentLogSearchResponse", "DeploymentObservedState", "DeploymentResourceConfig", "DeploymentResourceConfigUpdate", "DeploymentResponse", "DeploymentWorkerListResponse", "DeploymentWorkerResponse", "DeploymentWorkerSpecInput", "DeploymentWorkerSpecResponse", "EncryptedPatchValue", "ExecutionLogRecord", "ExecutionLogSearchResponse", "ExecutionTraceInfoResponse", "Failure", "GitCommitAuthor", "GitCommitMetadata", "JSONPatch", "JSONPatchAdd", "JSONPatchAppend", "JSONPatchPayloadResponse", "JSONPatchRemove", "JSONPatchReplace", "JSONPayloadResponse", "ListWorkflowEventResponse", "ManagedDeploymentResponse", "NetworkEncodedInput", "PartialScheduleDefinition", "QueryDefinition", "QueryWorkflowResponse", "ScalarMetric", "ScheduleCalendar", "ScheduleDefinition", "ScheduleDefinitionOutput", "ScheduleFutureExecution", "ScheduleInterval", "SchedulePolicy", "ScheduleRange", "ScheduleRecentExecution", "SignalDefinition", "SignalWorkflowResponse", "StreamError", "StreamEventSseErrorData", "StreamEventSsePayload", "StreamEventWorkflowContext", "TempoGetTraceResponse", "TempoTraceAttribute", "TempoTraceAttributeArrayContainer", "TempoTraceAttributeArrayElement", "TempoTraceAttributeArrayValue", "TempoTraceAttributeBoolValue", "TempoTraceAttributeIntValue", "TempoTraceAttributeStringValue", "TempoTraceBatch", "TempoTraceEvent", "TempoTraceResource", "TempoTraceScope", "TempoTraceScopeSpan", "TempoTraceSpan", "TimeSeriesMetric", "UpdateDefinition", "UpdateWorkflowResponse", "Workflow", "WorkflowArchiveResponse", "WorkflowBasicDefinition", "WorkflowBulkArchiveResponse", "WorkflowBulkError", "WorkflowBulkUnarchiveResponse", "WorkflowCodeDefinition", "WorkflowEvent", "WorkflowEventListItem", "WorkflowExecutionCanceledAttributes", "WorkflowExecutionCanceledResponse", "WorkflowExecutionCompletedAttributesResponse", "WorkflowExecutionCompletedResponse", "WorkflowExecutionContinuedAsNewAttributesResponse", "WorkflowExecutionContinuedAsNewResponse", "WorkflowExecutionFailedAttributes", "WorkflowExecutionFailedResponse", "WorkflowExecutionListResponse", "WorkflowExecutionProgressTraceEvent", "WorkflowExecutionResponse", "WorkflowExecutionStartedAttributesResponse", "WorkflowExecutionStartedResponse", "WorkflowExecutionSyncResponse", "WorkflowExecutionTraceEvent", "WorkflowExecutionTraceEventsResponse", "WorkflowExecutionTraceOTelResponse", "WorkflowExecutionTraceSummaryResponse", "WorkflowExecutionTraceSummarySpan", "WorkflowExecutionWithoutResultResponse", "WorkflowGetResponse", "WorkflowListResponse", "WorkflowMetadata", "WorkflowMetrics", "WorkflowRegistration", "WorkflowRegistrationGetResponse", "WorkflowRegistrationListResponse", "WorkflowRegistrationWithWorkerStatus", "WorkflowScheduleListResponse", "WorkflowScheduleResponse", "WorkflowTaskFailedAttributes", "WorkflowTaskFailedResponse", "WorkflowTaskTimedOutAttributes", "WorkflowTaskTimedOutResponse", "WorkflowUnarchiveResponse", "WorkflowUpdateResponse", "WorkflowWithWorkerStatus", "WorkflowsWorkerSpecUpdate"]
 
 
 @attrs.define(slots=True, kw_only=True)
@@ -386,7 +386,7 @@ class CustomTaskInProgressAttributesResponse(Model):
     """Unique identifier for the custom task within the workflow."""
     custom_task_type: str
     """The type/category of the custom task (e.g., 'llm_call', 'api_request')."""
-    payload: JSONPayloadResponse | JSONPatchPayloadResponse
+    payload: CustomTaskPayload
     """The current state or incremental update for the task."""
 
 
@@ -881,7 +881,7 @@ class JSONPayloadResponse(Model):
 class ListWorkflowEventResponse(Model):
     """The API's ``ListWorkflowEventResponse`` object."""
 
-    events: list[WorkflowExecutionStartedResponse | WorkflowExecutionCompletedResponse | WorkflowExecutionFailedResponse | WorkflowExecutionCanceledResponse | WorkflowExecutionContinuedAsNewResponse | WorkflowTaskTimedOutResponse | WorkflowTaskFailedResponse | CustomTaskStartedResponse | CustomTaskInProgressResponse | CustomTaskCompletedResponse | CustomTaskFailedResponse | CustomTaskTimedOutResponse | CustomTaskCanceledResponse | ActivityTaskStartedResponse | ActivityTaskCompletedResponse | ActivityTaskRetryingResponse | ActivityTaskFailedResponse]
+    events: list[WorkflowEventListItem]
     """List of workflow events."""
     next_cursor: str | None = None
     """Cursor for pagination."""
@@ -1161,7 +1161,7 @@ class StreamEventSsePayload(Model):
 
     stream: str
     timestamp: str | None = None
-    data: WorkflowExecutionStartedResponse | WorkflowExecutionCompletedResponse | WorkflowExecutionFailedResponse | WorkflowExecutionCanceledResponse | WorkflowExecutionContinuedAsNewResponse | WorkflowTaskTimedOutResponse | WorkflowTaskFailedResponse | CustomTaskStartedResponse | CustomTaskInProgressResponse | CustomTaskCompletedResponse | CustomTaskFailedResponse | CustomTaskTimedOutResponse | CustomTaskCanceledResponse | ActivityTaskStartedResponse | ActivityTaskCompletedResponse | ActivityTaskRetryingResponse | ActivityTaskFailedResponse
+    data: WorkflowEvent
     workflow_context: StreamEventWorkflowContext
     metadata: dict[str, Any] | None = None
     broker_sequence: int
@@ -1208,11 +1208,11 @@ class TempoTraceAttributeArrayContainer(Model):
 class TempoTraceAttributeArrayElement(Model):
     """The API's ``TempoTraceAttributeArrayElement`` object."""
 
-    string_value: str | None = attrs.field(default=None, metadata={WIRE: 'stringValue'})
+    string_value: str | None = attrs.field(default=None, metadata={WIRE: "stringValue"})
     """A string element in the array"""
-    int_value: str | None = attrs.field(default=None, metadata={WIRE: 'intValue'})
+    int_value: str | None = attrs.field(default=None, metadata={WIRE: "intValue"})
     """An integer element in the array"""
-    bool_value: bool | None = attrs.field(default=None, metadata={WIRE: 'boolValue'})
+    bool_value: bool | None = attrs.field(default=None, metadata={WIRE: "boolValue"})
     """A boolean element in the array"""
 
 
@@ -1220,7 +1220,7 @@ class TempoTraceAttributeArrayElement(Model):
 class TempoTraceAttributeArrayValue(Model):
     """The API's ``TempoTraceAttributeArrayValue`` object."""
 
-    array_value: TempoTraceAttributeArrayContainer = attrs.field(metadata={WIRE: 'arrayValue'})
+    array_value: TempoTraceAttributeArrayContainer = attrs.field(metadata={WIRE: "arrayValue"})
     """The array value of the attribute"""
 
 
@@ -1228,7 +1228,7 @@ class TempoTraceAttributeArrayValue(Model):
 class TempoTraceAttributeBoolValue(Model):
     """The API's ``TempoTraceAttributeBoolValue`` object."""
 
-    bool_value: bool = attrs.field(metadata={WIRE: 'boolValue'})
+    bool_value: bool = attrs.field(metadata={WIRE: "boolValue"})
     """The boolean value of the attribute"""
 
 
@@ -1236,7 +1236,7 @@ class TempoTraceAttributeBoolValue(Model):
 class TempoTraceAttributeIntValue(Model):
     """The API's ``TempoTraceAttributeIntValue`` object."""
 
-    int_value: str = attrs.field(metadata={WIRE: 'intValue'})
+    int_value: str = attrs.field(metadata={WIRE: "intValue"})
     """The integer value of the attribute"""
 
 
@@ -1244,7 +1244,7 @@ class TempoTraceAttributeIntValue(Model):
 class TempoTraceAttributeStringValue(Model):
     """The API's ``TempoTraceAttributeStringValue`` object."""
 
-    string_value: str = attrs.field(metadata={WIRE: 'stringValue'})
+    string_value: str = attrs.field(metadata={WIRE: "stringValue"})
     """The string value of the attribute"""
 
 
@@ -1254,7 +1254,7 @@ class TempoTraceBatch(Model):
 
     resource: TempoTraceResource
     """The resource of the batch"""
-    scope_spans: list[TempoTraceScopeSpan] | None = attrs.field(default=None, metadata={WIRE: 'scopeSpans'})
+    scope_spans: list[TempoTraceScopeSpan] | None = attrs.field(default=None, metadata={WIRE: "scopeSpans"})
     """The spans of the scope"""
 
 
@@ -1264,7 +1264,7 @@ class TempoTraceEvent(Model):
 
     name: str
     """The name of the event"""
-    time_unix_nano: str = attrs.field(metadata={WIRE: 'timeUnixNano'})
+    time_unix_nano: str = attrs.field(metadata={WIRE: "timeUnixNano"})
     """The time of the event in Unix nano"""
     attributes: list[TempoTraceAttribute] | None = None
     """The attributes of the event"""
@@ -1300,19 +1300,19 @@ class TempoTraceScopeSpan(Model):
 class TempoTraceSpan(Model):
     """The API's ``TempoTraceSpan`` object."""
 
-    trace_id: str = attrs.field(metadata={WIRE: 'traceId'})
+    trace_id: str = attrs.field(metadata={WIRE: "traceId"})
     """The trace ID of the scope"""
-    span_id: str = attrs.field(metadata={WIRE: 'spanId'})
+    span_id: str = attrs.field(metadata={WIRE: "spanId"})
     """The span ID of the scope"""
-    parent_span_id: str | None = attrs.field(default=None, metadata={WIRE: 'parentSpanId'})
+    parent_span_id: str | None = attrs.field(default=None, metadata={WIRE: "parentSpanId"})
     """The parent span ID of the scope"""
     name: str
     """The name of the scope"""
     kind: str
     """The kind of the scope"""
-    start_time_unix_nano: str = attrs.field(metadata={WIRE: 'startTimeUnixNano'})
+    start_time_unix_nano: str = attrs.field(metadata={WIRE: "startTimeUnixNano"})
     """The start time of the scope in Unix nano"""
-    end_time_unix_nano: str = attrs.field(metadata={WIRE: 'endTimeUnixNano'})
+    end_time_unix_nano: str = attrs.field(metadata={WIRE: "endTimeUnixNano"})
     """The end time of the scope in Unix nano"""
     attributes: list[TempoTraceAttribute] | None = None
     """The attributes of the scope"""
@@ -2244,6 +2244,19 @@ class WorkflowsWorkerSpecUpdate(Model):
     entrypoint: str | None = None
     working_dir: str | None = None
 
+CustomTaskPayload: TypeAlias = JSONPayloadResponse | JSONPatchPayloadResponse
+"""The current state or incremental update for the task."""
+
 JSONPatch: TypeAlias = JSONPatchAppend | JSONPatchAdd | JSONPatchReplace | JSONPatchRemove
 
+WorkflowEvent: TypeAlias = WorkflowExecutionStartedResponse | WorkflowExecutionCompletedResponse | WorkflowExecutionFailedResponse | WorkflowExecutionCanceledResponse | WorkflowExecutionContinuedAsNewResponse | WorkflowTaskTimedOutResponse | WorkflowTaskFailedResponse | CustomTaskStartedResponse | CustomTaskInProgressResponse | CustomTaskCompletedResponse | CustomTaskFailedResponse | CustomTaskTimedOutResponse | CustomTaskCanceledResponse | ActivityTaskStartedResponse | ActivityTaskCompletedResponse | ActivityTaskRetryingResponse | ActivityTaskFailedResponse
+
+WorkflowEventListItem: TypeAlias = WorkflowExecutionStartedResponse | WorkflowExecutionCompletedResponse | WorkflowExecutionFailedResponse | WorkflowExecutionCanceledResponse | WorkflowExecutionContinuedAsNewResponse | WorkflowTaskTimedOutResponse | WorkflowTaskFailedResponse | CustomTaskStartedResponse | CustomTaskInProgressResponse | CustomTaskCompletedResponse | CustomTaskFailedResponse | CustomTaskTimedOutResponse | CustomTaskCanceledResponse | ActivityTaskStartedResponse | ActivityTaskCompletedResponse | ActivityTaskRetryingResponse | ActivityTaskFailedResponse
+
+register_union(CustomTaskPayload, tagged_union("type", {"json": JSONPayloadResponse, "json_patch": JSONPatchPayloadResponse}))
+
 register_union(JSONPatch, tagged_union("op", {"add": JSONPatchAdd, "append": JSONPatchAppend, "remove": JSONPatchRemove, "replace": JSONPatchReplace}))
+
+register_union(WorkflowEvent, tagged_union("event_type", {"ACTIVITY_TASK_COMPLETED": ActivityTaskCompletedResponse, "ACTIVITY_TASK_FAILED": ActivityTaskFailedResponse, "ACTIVITY_TASK_RETRYING": ActivityTaskRetryingResponse, "ACTIVITY_TASK_STARTED": ActivityTaskStartedResponse, "CUSTOM_TASK_CANCELED": CustomTaskCanceledResponse, "CUSTOM_TASK_COMPLETED": CustomTaskCompletedResponse, "CUSTOM_TASK_FAILED": CustomTaskFailedResponse, "CUSTOM_TASK_IN_PROGRESS": CustomTaskInProgressResponse, "CUSTOM_TASK_STARTED": CustomTaskStartedResponse, "CUSTOM_TASK_TIMED_OUT": CustomTaskTimedOutResponse, "WORKFLOW_EXECUTION_CANCELED": WorkflowExecutionCanceledResponse, "WORKFLOW_EXECUTION_COMPLETED": WorkflowExecutionCompletedResponse, "WORKFLOW_EXECUTION_CONTINUED_AS_NEW": WorkflowExecutionContinuedAsNewResponse, "WORKFLOW_EXECUTION_FAILED": WorkflowExecutionFailedResponse, "WORKFLOW_EXECUTION_STARTED": WorkflowExecutionStartedResponse, "WORKFLOW_TASK_FAILED": WorkflowTaskFailedResponse, "WORKFLOW_TASK_TIMED_OUT": WorkflowTaskTimedOutResponse}))
+
+register_union(WorkflowEventListItem, tagged_union("event_type", {"ACTIVITY_TASK_COMPLETED": ActivityTaskCompletedResponse, "ACTIVITY_TASK_FAILED": ActivityTaskFailedResponse, "ACTIVITY_TASK_RETRYING": ActivityTaskRetryingResponse, "ACTIVITY_TASK_STARTED": ActivityTaskStartedResponse, "CUSTOM_TASK_CANCELED": CustomTaskCanceledResponse, "CUSTOM_TASK_COMPLETED": CustomTaskCompletedResponse, "CUSTOM_TASK_FAILED": CustomTaskFailedResponse, "CUSTOM_TASK_IN_PROGRESS": CustomTaskInProgressResponse, "CUSTOM_TASK_STARTED": CustomTaskStartedResponse, "CUSTOM_TASK_TIMED_OUT": CustomTaskTimedOutResponse, "WORKFLOW_EXECUTION_CANCELED": WorkflowExecutionCanceledResponse, "WORKFLOW_EXECUTION_COMPLETED": WorkflowExecutionCompletedResponse, "WORKFLOW_EXECUTION_CONTINUED_AS_NEW": WorkflowExecutionContinuedAsNewResponse, "WORKFLOW_EXECUTION_FAILED": WorkflowExecutionFailedResponse, "WORKFLOW_EXECUTION_STARTED": WorkflowExecutionStartedResponse, "WORKFLOW_TASK_FAILED": WorkflowTaskFailedResponse, "WORKFLOW_TASK_TIMED_OUT": WorkflowTaskTimedOutResponse}))

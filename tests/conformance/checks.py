@@ -59,6 +59,7 @@ def check_request(
     sent: Sent,
     path_values: Mapping[str, Any],
     api_key: str,
+    admin_api_key: str | None = None,
 ) -> list[str]:
     """Everything that does not conform in ``sent``."""
     problems: list[str] = []
@@ -66,7 +67,7 @@ def check_request(
         problems.append(f"method: sent {sent.method}, the spec says {op.method}")
     problems += check_path(spec, op, sent.path, path_values)
     problems += check_query(spec, op, sent.raw_query)
-    problems += check_headers(spec, op, sent.headers, api_key)
+    problems += check_headers(spec, op, sent.headers, api_key, admin_api_key)
     problems += check_body(spec, op, case, sent)
     return problems
 
@@ -161,16 +162,46 @@ def check_path(
     return problems
 
 
+def _exploded_objects(spec: Spec, op: Operation) -> dict[str, tuple[str, bool]]:
+    """Query keys that stand for a property of an object parameter sent in OpenAPI's
+    default ``form`` style, exploded (``?fetch_user_data=false`` for ``query_filters``):
+    key -> (parameter, whether the parameter takes any key)."""
+    keys: dict[str, tuple[str, bool]] = {}
+    for name, param in op.params("query").items():
+        if param.json_encoded:
+            continue
+        for branch in spec.branches(param.schema):
+            contents = branch.contents
+            if not isinstance(contents, Mapping) or contents.get("type") != "object":
+                continue
+            properties, _ = spec.properties(branch)
+            for key in properties:
+                keys.setdefault(key, (name, False))
+            if contents.get("additionalProperties", True) is not False and not properties:
+                keys.setdefault("*", (name, True))
+    return keys
+
+
 def check_query(spec: Spec, op: Operation, raw_query: str) -> list[str]:
-    """Every query parameter is declared and valid; the required ones are there."""
+    """Every query parameter is declared and valid; the required ones are there.
+
+    An object parameter may be sent exploded, one key per property (OpenAPI's default
+    ``style: form, explode: true``); its keys are gathered and validated as the object.
+    """
     problems: list[str] = []
     sent: dict[str, list[str]] = {}
     for name, value in parse_qsl(raw_query, keep_blank_values=True):
         sent.setdefault(name, []).append(value)
     declared = op.params("query")
+    exploded = _exploded_objects(spec, op)
+    objects: dict[str, dict[str, list[str]]] = {}
     for name, texts in sent.items():
         param = declared.get(name)
         if param is None:
+            owner = exploded.get(name) or exploded.get("*")
+            if owner is not None:
+                objects.setdefault(owner[0], {})[name] = texts
+                continue
             known = ", ".join(sorted(declared)) or "none"
             problems.append(f"query {name}: not a parameter of the operation (declared: {known})")
             continue
@@ -184,19 +215,70 @@ def check_query(spec: Spec, op: Operation, raw_query: str) -> list[str]:
                 problems += spec.errors(param.schema, value, f"query {name}")
             continue
         problems += _check_value(spec, param.schema, texts, f"query {name}")
+    for name, fields in objects.items():
+        param = declared[name]
+        gathered: dict[str, Any] = {}
+        for branch in spec.branches(param.schema):
+            properties, _ = spec.properties(branch)
+            for key, texts in fields.items():
+                prop = properties.get(key)
+                candidates = coerce(spec, prop, texts) if prop is not None else [texts[0]]
+                gathered[key] = next(
+                    (c for c in candidates if prop is None or not spec.errors(prop, c)),
+                    candidates[0] if candidates else texts,
+                )
+            if properties:
+                break
+        problems += spec.errors(param.schema, gathered, f"query {name} (exploded)")
     for name, param in declared.items():
-        if param.required and name not in sent:
+        if param.required and name not in sent and name not in objects:
             problems.append(f"query {name}: required by the spec, not sent")
     return problems
 
 
-def check_headers(spec: Spec, op: Operation, headers: Mapping[str, str], api_key: str) -> list[str]:
-    """Bearer authentication, and the declared header parameters."""
+def check_headers(
+    spec: Spec,
+    op: Operation,
+    headers: Mapping[str, str],
+    api_key: str,
+    admin_api_key: str | None = None,
+) -> list[str]:
+    """The credentials the operation's security schemes want, and its header parameters.
+
+    ``ApiKey`` (or no security): ``Authorization: Bearer <api key>``; ``AdminApiKey``:
+    ``Authorization: Bearer <admin key>``; ``DashboardUserContextAuth``: the API key in
+    ``x-api-key``. One scheme the operation accepts must be satisfied, and no key goes in
+    a header none of its schemes asks for.
+    """
     problems: list[str] = []
-    if not op.security or "ApiKey" in op.security or "AdminApiKey" in op.security:
-        auth = headers.get("authorization", "")
-        if auth != f"Bearer {api_key}":
-            problems.append(f"header Authorization: sent {auth!r}, expected 'Bearer <api key>'")
+    schemes = set(op.security) or {"ApiKey"}
+    auth = headers.get("authorization")
+    expected: dict[str, tuple[str, str]] = {}
+    if "ApiKey" in schemes:
+        expected["ApiKey"] = ("authorization", f"Bearer {api_key}")
+    if "AdminApiKey" in schemes:
+        expected["AdminApiKey"] = ("authorization", f"Bearer {admin_api_key or '<admin key>'}")
+    if "DashboardUserContextAuth" in schemes:
+        expected["DashboardUserContextAuth"] = ("x-api-key", api_key)
+    unknown = schemes - {"ApiKey", "AdminApiKey", "DashboardUserContextAuth"}
+    if unknown:
+        problems.append(f"security: the checks do not know the scheme(s) {sorted(unknown)}")
+    if expected and not any(headers.get(h) == v for h, v in expected.values()):
+        wanted = " or ".join(
+            f"{h.title() if h == 'authorization' else h}: {_masked(v, api_key, admin_api_key)}"
+            for h, v in expected.values()
+        )
+        sent = f"Authorization {_masked(auth, api_key, admin_api_key)!r}"
+        if "x-api-key" in headers:
+            sent += f", x-api-key {_masked(headers['x-api-key'], api_key, admin_api_key)!r}"
+        problems.append(f"header auth: sent {sent}, the spec's security wants {wanted}")
+    if auth is not None and not any(h == "authorization" for h, _ in expected.values()):
+        problems.append(
+            f"header Authorization: sent {_masked(auth, api_key, admin_api_key)!r}, but the "
+            f"operation's security ({', '.join(sorted(schemes))}) takes no bearer token"
+        )
+    if "x-api-key" in headers and "DashboardUserContextAuth" not in schemes:
+        problems.append("header x-api-key: sent, but the operation's security does not use it")
     for name, param in op.params("header").items():
         value = headers.get(name)
         if value is None:
@@ -205,6 +287,15 @@ def check_headers(spec: Spec, op: Operation, headers: Mapping[str, str], api_key
             continue
         problems += _check_value(spec, param.schema, [value], f"header {name}")
     return problems
+
+
+def _masked(value: str | None, api_key: str, admin_api_key: str | None) -> str | None:
+    """A header value with the keys named, not shown."""
+    if value is None:
+        return None
+    if admin_api_key:
+        value = value.replace(admin_api_key, "<admin key>")
+    return value.replace(api_key, "<api key>")
 
 
 # -- body ------------------------------------------------------------------------------------

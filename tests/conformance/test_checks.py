@@ -7,16 +7,20 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
 from .case import Case, Returns
 from .checks import Sent, check_request, parse_multipart
+from .generated import path_value
 from .spec import load_spec
+from .synth import Synth
+from .typecheck import mismatch
 
 SPEC = load_spec()
 KEY = "fake-key"
+ADMIN_KEY = "fake-admin-key"
 FILE_ID = "6f1c1c1e-2b9a-4c3e-9a55-0d1c3b8f2a10"
 CHAT = "chat_completion_v1_chat_completions_post"
 HI = [{"role": "user", "content": "Hi"}]
@@ -48,7 +52,7 @@ def problems(
         raw,
     )
     case = Case(method="x", returns=returns)
-    return check_request(SPEC, op, case, sent, path_values or {}, KEY)
+    return check_request(SPEC, op, case, sent, path_values or {}, KEY, ADMIN_KEY)
 
 
 def multipart(*parts: tuple[str, str | None, bytes]) -> tuple[dict[str, str], bytes]:
@@ -113,7 +117,7 @@ def test_query(query: str, expected: str) -> None:
 
 
 def test_required_query_parameters() -> None:
-    # No operation of the groups requires a query parameter: make page_size required.
+    # files.list requires no query parameter: make page_size required.
     op = SPEC.operations["files_api_routes_list_files"]
     params = tuple(
         dataclasses.replace(p, required=True) if p.name == "page_size" else p for p in op.parameters
@@ -127,6 +131,46 @@ def test_required_query_parameters() -> None:
 def test_authorization() -> None:
     assert problems("list_models_v1_models_get", headers={})
     assert problems("list_models_v1_models_get", headers={"authorization": "Bearer other"})
+    admin = {"authorization": f"Bearer {ADMIN_KEY}"}
+    assert problems("list_models_v1_models_get", headers=admin)
+
+
+def test_admin_key() -> None:
+    """``AdminApiKey`` operations want the admin key as the bearer token, not the API key."""
+    op = "users_api_admin_users_get_users"
+    assert not problems(op, headers={"authorization": f"Bearer {ADMIN_KEY}"})
+    found = problems(op)  # the ordinary key
+    assert any("header auth" in p and "<admin key>" in p for p in found), found
+    assert KEY not in "".join(found)  # keys are named, not shown
+
+
+def test_x_api_key() -> None:
+    """``DashboardUserContextAuth`` operations want the API key in ``x-api-key``, and no
+    bearer token."""
+    op = "users_api_get_identity"
+    assert not problems(op, headers={"x-api-key": KEY})
+    found = problems(op)  # a bearer token instead
+    assert any("header auth" in p for p in found), found
+    assert any("takes no bearer token" in p for p in found), found
+    found = problems(op, headers={"x-api-key": KEY, "authorization": f"Bearer {KEY}"})
+    assert found == [
+        "header Authorization: sent 'Bearer <api key>', but the operation's security "
+        "(DashboardUserContextAuth) takes no bearer token"
+    ]
+    found = problems(
+        "list_models_v1_models_get", headers={"authorization": f"Bearer {KEY}", "x-api-key": KEY}
+    )
+    assert any("x-api-key" in p for p in found), found
+
+
+def test_exploded_object_query() -> None:
+    """An object query parameter goes as one key per property (``form`` style, exploded)."""
+    op = "connector_list_v1"  # query_filters: {active: bool | null}
+    assert not problems(op, query="active=true&page_size=5")
+    found = problems(op, query="active=maybe")
+    assert any("query query_filters (exploded).active" in p for p in found), found
+    found = problems(op, query="inactive=true")
+    assert any("query inactive: not a parameter" in p for p in found), found
 
 
 @pytest.mark.parametrize(
@@ -206,3 +250,45 @@ def test_multipart() -> None:
 def test_parse_multipart_reports_malformed_bodies() -> None:
     _, defects = parse_multipart(b"--x\r\nContent-Disposition: form-data", "multipart/form-data")
     assert defects
+
+
+def test_synth_builds_valid_instances() -> None:
+    """The instance generator gives a valid value for every parameter and request body of
+    the spec (what the synthesized cases send)."""
+    synth = Synth(SPEC)
+    found = []
+    for op in SPEC.operations.values():
+        for param in op.parameters:
+            found += synth.checked(param.schema, param.name, f"{op.operation_id} {param.name}")[1]
+        for media in op.request_body.values():
+            if media.schema is not None:
+                found += synth.checked(media.schema, "body", f"{op.operation_id} body")[1]
+    assert not found, "\n".join(found)
+
+
+def test_path_values_need_encoding() -> None:
+    """Free-form string path parameters get an id with a space and a slash."""
+    op = SPEC.operations["get_voice_v1_audio_voices__voice_id__get"]
+    schema = op.params("path")["voice_id"].schema
+    assert path_value(SPEC, "voice_id", schema, Synth(SPEC)) == "voice_id a/b"
+    uuid_schema = SPEC.operations["files_api_routes_retrieve_file"].params("path")["file_id"]
+    assert "/" not in str(path_value(SPEC, "file_id", uuid_schema.schema, Synth(SPEC)))
+
+
+@pytest.mark.parametrize(
+    ("value", "tp", "ok"),
+    [
+        (None, type(None), True),
+        (1, type(None), False),
+        ([1, 2], list[int], True),
+        ([1, "a"], list[int], False),
+        ({"a": 1}, dict[str, int], True),
+        ("x", int | str, True),
+        (1.5, int | str, False),
+        ("a", Literal["a", "b"], True),
+        ("c", Literal["a", "b"], False),
+        (1, float, True),
+    ],
+)
+def test_mismatch(value: Any, tp: Any, ok: bool) -> None:
+    assert (mismatch(value, tp) is None) is ok

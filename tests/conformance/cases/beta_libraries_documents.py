@@ -40,7 +40,8 @@ async def uploaded(client: AsyncMistral) -> dict[str, str]:
 async def processed(client: AsyncMistral) -> dict[str, str]:
     """Create a library with a document, and wait until the document is processed."""
     ids = await uploaded(client)
-    while not (await client.beta.libraries.documents.status(**ids)).processed:
+    documents = client.beta.libraries.documents
+    while not (await documents.status(ids["library_id"], ids["document_id"])).processed:
         pass
     return ids
 

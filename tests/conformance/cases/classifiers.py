@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from mistral_async.types import (
     AssistantMessage,
     ImageURLChunk,
@@ -23,7 +25,7 @@ CLASSIFIER = "ft:classifier:ministral-3b-latest:fake:20250101:abc12345"
 
 # A conversation using every message role, typed and as dicts, with content chunks and a
 # tool call, so the request checks cover the chat message schemas.
-CONVERSATION = [
+CONVERSATION: list[Any] = [
     SystemMessage([TextChunk("You are a helpful assistant.")]),
     UserMessage(
         [
