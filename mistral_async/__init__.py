@@ -33,6 +33,8 @@ if TYPE_CHECKING:
         RateLimitError,
         ResponseValidationError,
         UnprocessableEntityError,
+        WorkflowExecutionError,
+        WorkflowWaitTimeoutError,
     )
     from ._pagination import AsyncPaginator
     from ._response import RateLimit, RateLimitWindow, RawResponse
@@ -82,6 +84,8 @@ __all__ = [
     "Stream",
     "Timeout",
     "UnprocessableEntityError",
+    "WorkflowExecutionError",
+    "WorkflowWaitTimeoutError",
     "__version__",
 ]
 

@@ -5,10 +5,11 @@ import aiohttp
 import builtins
 import datetime as _dt
 import os
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
+from mistral_async._client import ApiKey
 from mistral_async._response import RawResponse
-from mistral_async._types import Headers, NotGiven, PollOptions, RequestOptions, Timeout
+from mistral_async._types import AuthScheme, Headers, NotGiven, PollOptions, RequestOptions, Timeout
 from mistral_async._uploads import FileInput
 from mistral_async.lib.batch import BatchRequestInput, ProgressCallback
 from mistral_async.resources.agents import ReasoningEffort
@@ -19,22 +20,33 @@ from mistral_async.resources.conversations import HandoffExecution
 from mistral_async.resources.files import FilePurpose, FileSource, SampleType
 from mistral_async.resources.fine_tuning import Hyperparameters
 from mistral_async.resources.libraries import EntityType, ShareLevel
+from mistral_async.types.admin import APIKeyExtendedOUT, APIKeyOUT, APIKeysExtendedOUT, AddOrUpdateUsersToWorkspaceOUT, AddUsersToWorkspaceOUT, AdminOrganizationMemberOUT, AdminScimSyncConfig, AdminScimSyncRunOUT, AdminScimSyncTriggerOUT, AdminUserGroupMemberOut, AdminUserGroupMembersOut, AdminUserGroupOut, AdminUserGroupsOut, AdminUserOUT, AuditLogOut, BaseWorkspaceMemberIN, DeleteAPIKeyOUT, DeleteOUT, GroupWorkspaceAssignmentOut, GroupWorkspaceAssignmentsOut, LimitsOUT, NestedGroupsOut, OrganizationAdminUsersOUT, OrganizationInvitesCreateOUT, OrganizationMemberCreate, OrganizationUserInviteOUT, OrganizationUsersCreateOUT, RateLimitsOUT, RemoveWorkspaceMembersOUT, RolesOut, UsageOUTJSON, VibeOrganizationStatsOUT, VibeWorkByAgentStatsOUT, VibeWorkByTimeStatsOUT, VibeWorkByUserStatsOUT, VibeWorkspaceStatsOUT, WorkspaceEnrichedOUT, WorkspaceMemberSingleIN, WorkspaceOUT, WorkspacesOut
 from mistral_async.types.audio import TimestampGranularity, TranscriptionResponse, TranscriptionStreamEvent
+from mistral_async.types.audio_speech import AudioSpeechCompleteResponse
+from mistral_async.types.audio_voices import VoiceListResponse, VoiceResponse
 from mistral_async.types.batch import BatchEndpoint, BatchJob, BatchRequest, BatchResult, DeleteBatchJobResponse, ListBatchJobsResponse
 from mistral_async.types.beta_agents import Agent, AgentAliasResponse, AgentListPage, AgentTool, CompletionArgs
 from mistral_async.types.chat import ChatCompletionResponse, CompletionChunk, FIMCompletionResponse, MessageParam, Prediction, ResponseFormat, Tool, ToolChoice
 from mistral_async.types.classifiers import ClassificationResponse, InstructParam, ModerationResponse
+from mistral_async.types.common import AliasList
+from mistral_async.types.connectors import AuthData, AuthUrlResponse, AuthenticationMethodCreateOrUpdateRequest, ConnectionCredentials, Connector, ConnectorToolCallResponse, ConnectorsQueryFilters, CredentialsResponse, ExtendedOAuthServerMetadata, GlobalHeaderValue, MCPTool, MessageResponse, PaginatedConnectors, PublicAuthenticationMethod
 from mistral_async.types.conversations import AgentHandoffDoneEvent, AgentHandoffStartedEvent, Conversation, ConversationEntry, ConversationHistory, ConversationMessages, ConversationResponse, FunctionCallEvent, MessageOutputEvent, ResponseDoneEvent, ResponseErrorEvent, ResponseStartedEvent, ToolCallConfirmation, ToolExecutionDeltaEvent, ToolExecutionDoneEvent, ToolExecutionStartedEvent, UnknownConversationEvent
 from mistral_async.types.embeddings import EmbeddingResponse
 from mistral_async.types.files import DeleteFileResponse, FileObject, FileSignedURL, ListFilesResponse
 from mistral_async.types.fine_tuning import ClassifierTargetIn, DetailedFineTuningJob, FineTuningJob, GithubRepositoryIn, JobStatus, JobsOut, LegacyJobMetadataOut, TrainingFileParam, WandbIntegration
 from mistral_async.types.libraries import Document, DocumentTextContent, Library, ListDocumentsResponse, ListLibrariesResponse, ListSharingResponse, ProcessingStatus, Sharing
 from mistral_async.types.models import ArchiveModelResponse, DeleteModelResponse, FineTunedModel, ModelCard, ModelList, UnarchiveModelResponse
+from mistral_async.types.observability import Aggregation, Campaign, ChatCompletionEvent, ChatCompletionEventPreview, CreateJudgeOutput, CreateJudgeRequest, Dataset, DatasetImportTask, DatasetPreview, DatasetRecord, ExportDatasetResponse, FetchCampaignStatusResponse, FetchChatCompletionFieldOptionsResponse, FetchFieldOptionCountsResponse, FilterPayload, GetLog, GetLogFieldOptions, GetLogFields, GetLogs, GetSpan, GetSpanEvaluation, GetSpanEvaluationFieldOptions, GetSpanEvaluationFields, GetSpanEvaluations, GetSpanFieldOptions, GetSpanFields, GetSpans, GetTrace, GetTraceFieldOptions, GetTraceFields, GetTraces, Judge, JudgeOutput, ListCampaignSelectedEventsResponse, ListCampaignsResponse, ListChatCompletionFieldsResponse, ListDatasetImportTasksResponse, ListDatasetRecordsResponse, ListDatasetsResponse, ListJudgesResponse, MetricDefinition, OrderByClause, SearchChatCompletionEventIdsResponse, SearchChatCompletionEventsResponse, TimeDimension, UpdateJudgeOutput
 from mistral_async.types.ocr import OCRDocument, OCRResponse
+from mistral_async.types.prompts import CreatePromptVersionResponse, ListPromptVersionsResponse, ListPromptsResponse, Prompt, PromptDefinition
+from mistral_async.types.rag import GetDeploymentSummariesResponse, IndexMetricsUpdate, IngestionPipelineConfiguration, RegisterDeploymentRequestVespaDeployment, RegisterSearchIndexResponseIndex
+from mistral_async.types.skills import CreateSkillVersionResponse, ListSkillVersionsResponse, ListSkillsResponse, Skill, SkillDefinition
+from mistral_async.types.users import ListOrganizationsResponse, ListWorkspacesResponse, UserIdentity, UserOrganization, UserWorkspace
+from mistral_async.types.workflows import BatchExecutionResponse, DeploymentDetailResponse, DeploymentListResponse, DeploymentLogRecord, DeploymentLogSearchResponse, DeploymentResourceConfig, DeploymentResourceConfigUpdate, DeploymentResponse, DeploymentWorkerListResponse, DeploymentWorkerResponse, DeploymentWorkerSpecInput, ExecutionLogRecord, ExecutionLogSearchResponse, ExecutionTraceInfoResponse, ListWorkflowEventResponse, ManagedDeploymentResponse, NetworkEncodedInput, PartialScheduleDefinition, QueryWorkflowResponse, ScheduleDefinition, ScheduleDefinitionOutput, SignalWorkflowResponse, StreamError, StreamEventSseErrorData, StreamEventSsePayload, UpdateWorkflowResponse, WorkflowArchiveResponse, WorkflowBasicDefinition, WorkflowBulkArchiveResponse, WorkflowBulkUnarchiveResponse, WorkflowExecutionListResponse, WorkflowExecutionResponse, WorkflowExecutionSyncResponse, WorkflowExecutionTraceEventsResponse, WorkflowExecutionTraceOTelResponse, WorkflowExecutionTraceSummaryResponse, WorkflowExecutionWithoutResultResponse, WorkflowGetResponse, WorkflowListResponse, WorkflowMetrics, WorkflowRegistration, WorkflowRegistrationGetResponse, WorkflowRegistrationListResponse, WorkflowScheduleListResponse, WorkflowScheduleResponse, WorkflowUnarchiveResponse, WorkflowUpdateResponse, WorkflowsWorkerSpecUpdate
 from types import TracebackType
-from typing import Any, Generic, Literal, Self, TypeVar, Unpack
+from typing import Any, Generic, Literal, Self, TypeVar, Unpack, overload
 
-__all__ = ["Agents", "Audio", "Batch", "BatchJobs", "Beta", "BetaAgents", "BinaryResponse", "Chat", "ChatCompletionStream", "Classifiers", "ConversationStream", "Conversations", "Embeddings", "Files", "Fim", "FineTuning", "FineTuningJobs", "Libraries", "LibraryAccesses", "LibraryDocuments", "Mistral", "Models", "Ocr", "Paginator", "Stream", "TranscriptionStream", "Transcriptions"]
+__all__ = ["Admin", "AdminApiKeys", "AdminAuditLogs", "AdminBilling", "AdminScim", "AdminUserGroups", "AdminUsers", "AdminVibeCodeAnalytics", "AdminVibeWorkAnalytics", "AdminWorkspaces", "Agents", "Audio", "AudioSpeech", "AudioVoices", "Batch", "BatchJobs", "Beta", "BetaAgents", "BinaryResponse", "Chat", "ChatCompletionStream", "Classifiers", "Connectors", "ConversationStream", "Conversations", "Embeddings", "Files", "Fim", "FineTuning", "FineTuningJobs", "Libraries", "LibraryAccesses", "LibraryDocuments", "Mistral", "Models", "Observability", "ObservabilityCampaigns", "ObservabilityChatCompletionEvents", "ObservabilityChatCompletionEventsFields", "ObservabilityDatasets", "ObservabilityDatasetsRecords", "ObservabilityJudges", "ObservabilityLogs", "ObservabilitySpans", "ObservabilityTraces", "Ocr", "Paginator", "Prompts", "Rag", "RagIngestionPipelineConfigurations", "RagSearchIndexes", "Skills", "SpeechStream", "Stream", "TranscriptionStream", "Transcriptions", "Users", "Workflows", "WorkflowsDeployments", "WorkflowsEvents", "WorkflowsExecutions", "WorkflowsMetrics", "WorkflowsRuns", "WorkflowsSchedules"]
 
 T = TypeVar("T")
 
@@ -72,6 +84,413 @@ class Paginator(Generic[P, I]):
     def pages(self) -> Iterator[P]: ...
     def __iter__(self) -> Iterator[I]: ...
     def __getattr__(self, name: str) -> Any: ...
+
+
+class Admin:
+    """``client.beta.admin``: ``api_keys``, ``audit_logs``, ``billing``, ``scim``, ``user_groups`..."""
+
+    api_keys: AdminApiKeys
+    audit_logs: AdminAuditLogs
+    billing: AdminBilling
+    scim: AdminScim
+    user_groups: AdminUserGroups
+    users: AdminUsers
+    vibe_code_analytics: AdminVibeCodeAnalytics
+    vibe_work_analytics: AdminVibeWorkAnalytics
+    workspaces: AdminWorkspaces
+
+
+class AdminApiKeys:
+    """``client.beta.admin.api_keys``: ``list``, ``create``, ``delete``"""
+
+    def list(
+        self,
+        *,
+        limit: int | NotGiven = ...,
+        offset: int | NotGiven = ...,
+        name: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[APIKeysExtendedOUT, APIKeyExtendedOUT]:
+        """Get Api Keys."""
+    def create(
+        self,
+        *,
+        workspace_uuid: str,
+        user_id: str,
+        name: str | NotGiven | None = ...,
+        expiration: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> APIKeyOUT:
+        """Create Api Key."""
+    def delete(self, key_id: str, **options: Unpack[RequestOptions]) -> DeleteAPIKeyOUT:
+        """Delete Api Key."""
+
+
+class AdminAuditLogs:
+    """``client.beta.admin.audit_logs``: ``list``"""
+
+    def list(
+        self,
+        *,
+        actor_type: Sequence[str] | NotGiven | None = ...,
+        event_type: Sequence[str] | NotGiven | None = ...,
+        target_type: Sequence[str] | NotGiven | None = ...,
+        actor_user_uuid: str | NotGiven | None = ...,
+        sort: str | NotGiven = ...,
+        after: str | NotGiven | None = ...,
+        before: str | NotGiven | None = ...,
+        limit: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> builtins.list[AuditLogOut]:
+        """Get Audit Logs."""
+
+
+class AdminBilling:
+    """``client.beta.admin.billing``: ``get_rate_limits``, ``get_spend_limits``, ``update_spend_l..."""
+
+    def get_rate_limits(self, **options: Unpack[RequestOptions]) -> RateLimitsOUT:
+        """Get Rate Limits"""
+    def get_spend_limits(self, **options: Unpack[RequestOptions]) -> LimitsOUT:
+        """Get Spend Limits."""
+    def update_spend_limits(
+        self,
+        *,
+        amount: int,
+        no_monthly_limit: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> LimitsOUT:
+        """Update Spend Limits."""
+    def get_usage(
+        self,
+        *,
+        month: str | NotGiven | None = ...,
+        year: str | NotGiven | None = ...,
+        workspace_id: str | NotGiven | None = ...,
+        api_zone: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> UsageOUTJSON:
+        """Get Usage."""
+
+
+class AdminScim:
+    """``client.beta.admin.scim``: ``trigger_sync``, ``get_sync_run``"""
+
+    def trigger_sync(
+        self,
+        *,
+        dry_run: bool | NotGiven = ...,
+        sync_config: AdminScimSyncConfig | dict[str, Any] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AdminScimSyncTriggerOUT:
+        """Trigger Scim Sync."""
+    def get_sync_run(self, run_id: str, **options: Unpack[RequestOptions]) -> AdminScimSyncRunOUT:
+        """Get Scim Sync Run."""
+
+
+class AdminUserGroups:
+    """``client.beta.admin.user_groups``: ``list``, ``create``, ``provision_workspace``, ``get``,..."""
+
+    def list(
+        self,
+        *,
+        page: int | NotGiven = ...,
+        page_size: int | NotGiven = ...,
+        search: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[AdminUserGroupsOut, AdminUserGroupOut]:
+        """Get User Groups."""
+    def create(
+        self,
+        *,
+        name: str,
+        description: str | NotGiven | None = ...,
+        target_type: str | NotGiven | None = ...,
+        parent_group_ids: Sequence[str] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AdminUserGroupOut:
+        """Create User Group."""
+    def provision_workspace(
+        self,
+        *,
+        user_group_uuid: str,
+        workspace_uuid: str,
+        workspace_role: str | NotGiven | None = ...,
+        workspace_role_name: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> None:
+        """Provision Group To Workspace."""
+    def get(self, group_uuid: str, **options: Unpack[RequestOptions]) -> AdminUserGroupOut:
+        """Get User Group."""
+    def update(
+        self,
+        group_uuid: str,
+        *,
+        name: str | NotGiven | None = ...,
+        description: str | NotGiven | None = ...,
+        target_type: str | NotGiven | None = ...,
+        parent_group_ids: Sequence[str] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AdminUserGroupOut:
+        """Update User Group."""
+    def delete(self, group_uuid: str, **options: Unpack[RequestOptions]) -> None:
+        """Delete User Group."""
+    def list_members(
+        self,
+        group_uuid: str,
+        *,
+        page: int | NotGiven = ...,
+        page_size: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[AdminUserGroupMembersOut, AdminUserGroupMemberOut]:
+        """Get User Group Members."""
+    def add_members(
+        self,
+        group_uuid: str,
+        *,
+        user_uuids: Sequence[str],
+        **options: Unpack[RequestOptions],
+    ) -> None:
+        """Assign Users To Group."""
+    def remove_members(
+        self,
+        group_uuid: str,
+        *,
+        user_uuids: Sequence[str],
+        **options: Unpack[RequestOptions],
+    ) -> None:
+        """Remove Users From Group."""
+    def list_workspaces(
+        self,
+        group_uuid: str,
+        *,
+        page: int | NotGiven = ...,
+        page_size: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[GroupWorkspaceAssignmentsOut, GroupWorkspaceAssignmentOut]:
+        """Get Group Workspace Assignments."""
+    def add_workspace(
+        self,
+        group_uuid: str,
+        *,
+        workspace_uuid: str,
+        role_names: Sequence[str] | NotGiven | None = ...,
+        roles: Sequence[str] | NotGiven | None = ...,
+        role: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> None:
+        """Assign Group To Workspace."""
+    def update_workspace(
+        self,
+        group_uuid: str,
+        workspace_uuid: str,
+        *,
+        role_names: Sequence[str] | NotGiven | None = ...,
+        roles: Sequence[str] | NotGiven | None = ...,
+        role: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> None:
+        """Update Group Workspace Assignment."""
+    def remove_workspace(
+        self,
+        group_uuid: str,
+        workspace_uuid: str,
+        **options: Unpack[RequestOptions],
+    ) -> None:
+        """Remove Group From Workspace."""
+    def update_organization_role(
+        self,
+        group_uuid: str,
+        *,
+        organization_role: str,
+        **options: Unpack[RequestOptions],
+    ) -> None:
+        """Update User Group Organization Role."""
+    def list_nested(self, group_uuid: str, **options: Unpack[RequestOptions]) -> NestedGroupsOut:
+        """Get Nested Groups Admin."""
+    def set_nested(
+        self,
+        group_uuid: str,
+        *,
+        child_group_uuids: Sequence[str],
+        **options: Unpack[RequestOptions],
+    ) -> None:
+        """Set Nested Groups Admin."""
+
+
+class AdminUsers:
+    """``client.beta.admin.users``: ``list``, ``create``, ``invite``, ``list_invites``, ``delete_..."""
+
+    def list(
+        self,
+        *,
+        page: int | NotGiven = ...,
+        page_size: int | NotGiven = ...,
+        email: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[OrganizationAdminUsersOUT, AdminOrganizationMemberOUT]:
+        """Get Users."""
+    def create(
+        self,
+        *,
+        body: Sequence[OrganizationMemberCreate | dict[str, Any]],
+        **options: Unpack[RequestOptions],
+    ) -> OrganizationUsersCreateOUT:
+        """Create Users."""
+    def invite(
+        self,
+        *,
+        email: str,
+        role_names: Sequence[str] | NotGiven | None = ...,
+        roles: Sequence[str] | NotGiven | None = ...,
+        role_name: str | NotGiven | None = ...,
+        role: str | NotGiven | None = ...,
+        subscription_type: str | NotGiven | None = ...,
+        subscription_types: Sequence[str] | NotGiven | None = ...,
+        subscription_seat_automatic_granting: bool | NotGiven = ...,
+        email_language: str | NotGiven | None = ...,
+        workspace_uuids: Sequence[str] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> OrganizationInvitesCreateOUT:
+        """Invite Users."""
+    def list_invites(
+        self,
+        **options: Unpack[RequestOptions],
+    ) -> builtins.list[OrganizationUserInviteOUT]:
+        """Get Invite."""
+    def delete_invite(self, invite_uuid: str, **options: Unpack[RequestOptions]) -> DeleteOUT:
+        """Delete Invite"""
+    def update(
+        self,
+        user_id: str,
+        *,
+        role_names: Sequence[str] | NotGiven | None = ...,
+        roles: Sequence[str] | NotGiven | None = ...,
+        role_name: str | NotGiven | None = ...,
+        role: str | NotGiven | None = ...,
+        subscription_types: Sequence[str] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AdminOrganizationMemberOUT:
+        """Update User."""
+    def delete(self, user_id: str, **options: Unpack[RequestOptions]) -> DeleteOUT:
+        """Delete User."""
+    def get(self, user_id: str, **options: Unpack[RequestOptions]) -> AdminUserOUT:
+        """Get User."""
+    def list_roles(self, **options: Unpack[RequestOptions]) -> RolesOut:
+        """Get Roles."""
+
+
+class AdminVibeCodeAnalytics:
+    """``client.beta.admin.vibe_code_analytics``: ``get_workspace_stats``, ``get_organization_sta..."""
+
+    def get_workspace_stats(
+        self,
+        *,
+        start_time: int,
+        end_time: int,
+        workspace_id: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> VibeWorkspaceStatsOUT:
+        """Usage by workspace."""
+    def get_organization_stats(
+        self,
+        *,
+        start_time: int,
+        end_time: int,
+        **options: Unpack[RequestOptions],
+    ) -> VibeOrganizationStatsOUT:
+        """Usage by organization."""
+
+
+class AdminVibeWorkAnalytics:
+    """``client.beta.admin.vibe_work_analytics``: ``get_user_stats``, ``get_agent_stats``, ``get_..."""
+
+    def get_user_stats(
+        self,
+        *,
+        start_time: int,
+        end_time: int,
+        **options: Unpack[RequestOptions],
+    ) -> VibeWorkByUserStatsOUT:
+        """Usage by user."""
+    def get_agent_stats(
+        self,
+        *,
+        start_time: int,
+        end_time: int,
+        **options: Unpack[RequestOptions],
+    ) -> VibeWorkByAgentStatsOUT:
+        """Usage by agent."""
+    def get_time_stats(
+        self,
+        *,
+        start_time: int,
+        end_time: int,
+        granularity: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> VibeWorkByTimeStatsOUT:
+        """Usage over time."""
+
+
+class AdminWorkspaces:
+    """``client.beta.admin.workspaces``: ``list``, ``create``, ``update``, ``delete``, ``add_user..."""
+
+    def list(
+        self,
+        *,
+        is_archived: bool | NotGiven = ...,
+        page: int | NotGiven = ...,
+        page_size: int | NotGiven = ...,
+        search: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[WorkspacesOut, WorkspaceOUT]:
+        """Get Workspaces."""
+    def create(
+        self,
+        *,
+        name: str,
+        admin_user_id: str,
+        description: str | NotGiven = ...,
+        icon: str | NotGiven = ...,
+        add_all_org_members: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> WorkspaceEnrichedOUT:
+        """Create Workspace."""
+    def update(
+        self,
+        workspace_uuid: str,
+        *,
+        name: str | NotGiven | None = ...,
+        description: str | NotGiven | None = ...,
+        icon: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> WorkspaceOUT:
+        """Update Workspaces."""
+    def delete(self, workspace_uuid: str, **options: Unpack[RequestOptions]) -> None:
+        """Delete Workspaces."""
+    def add_users(
+        self,
+        workspace_uuid: str,
+        *,
+        members: Sequence[WorkspaceMemberSingleIN | dict[str, Any]] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AddUsersToWorkspaceOUT:
+        """Add Users Workspaces."""
+    def update_users(
+        self,
+        workspace_uuid: str,
+        *,
+        members: Sequence[WorkspaceMemberSingleIN | dict[str, Any]] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AddOrUpdateUsersToWorkspaceOUT:
+        """Add Or Update Users Workspaces."""
+    def remove_users(
+        self,
+        workspace_uuid: str,
+        *,
+        members: Sequence[BaseWorkspaceMemberIN | dict[str, Any]],
+        **options: Unpack[RequestOptions],
+    ) -> RemoveWorkspaceMembersOUT:
+        """Remove Users Workspaces."""
 
 
 class Agents:
@@ -130,9 +549,92 @@ class Agents:
 
 
 class Audio:
-    """Audio (``client.audio.transcriptions``)."""
+    """Audio: ``transcriptions`` (hand-written), ``speech`` and ``voices`` (generated)."""
 
+    speech: AudioSpeech
+    voices: AudioVoices
     transcriptions: Transcriptions
+
+
+class AudioSpeech:
+    """``client.audio.speech``: ``complete``, ``stream``"""
+
+    def complete(
+        self,
+        *,
+        input: str,
+        model: str | NotGiven | None = ...,
+        metadata: dict[str, Any] | NotGiven | None = ...,
+        prompt_cache_key: str | NotGiven | None = ...,
+        voice_id: str | NotGiven | None = ...,
+        ref_audio: str | NotGiven | None = ...,
+        response_format: str | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AudioSpeechCompleteResponse:
+        """Speech"""
+    def stream(
+        self,
+        *,
+        input: str,
+        model: str | NotGiven | None = ...,
+        metadata: dict[str, Any] | NotGiven | None = ...,
+        prompt_cache_key: str | NotGiven | None = ...,
+        voice_id: str | NotGiven | None = ...,
+        ref_audio: str | NotGiven | None = ...,
+        response_format: str | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> SpeechStream:
+        """Speech"""
+
+
+class AudioVoices:
+    """``client.audio.voices``: ``list``, ``create``, ``delete``, ``update``, ``get``, ``get_samp..."""
+
+    def list(
+        self,
+        *,
+        limit: int | NotGiven = ...,
+        offset: int | NotGiven = ...,
+        type: str | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[VoiceListResponse, VoiceResponse]:
+        """List all voices."""
+    def create(
+        self,
+        *,
+        name: str,
+        sample_audio: str,
+        slug: str | NotGiven | None = ...,
+        languages: Sequence[str] | NotGiven = ...,
+        gender: str | NotGiven | None = ...,
+        age: int | NotGiven | None = ...,
+        tags: Sequence[str] | NotGiven | None = ...,
+        color: str | NotGiven | None = ...,
+        description: str | NotGiven | None = ...,
+        retention_notice: int | NotGiven = ...,
+        sample_filename: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> VoiceResponse:
+        """Create a new voice."""
+    def delete(self, voice_id: str, **options: Unpack[RequestOptions]) -> VoiceResponse:
+        """Delete a custom voice"""
+    def update(
+        self,
+        voice_id: str,
+        *,
+        name: str | NotGiven | None = ...,
+        languages: Sequence[str] | NotGiven | None = ...,
+        gender: str | NotGiven | None = ...,
+        age: int | NotGiven | None = ...,
+        tags: Sequence[str] | NotGiven | None = ...,
+        description: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> VoiceResponse:
+        """Update voice metadata."""
+    def get(self, voice_id: str, **options: Unpack[RequestOptions]) -> VoiceResponse:
+        """Get voice details."""
+    def get_sample_audio(self, voice_id: str, **options: Unpack[RequestOptions]) -> BinaryResponse:
+        """Get voice sample audio."""
 
 
 class Batch:
@@ -218,8 +720,15 @@ class BatchJobs:
 
 
 class Beta:
-    """Beta groups of the API: ``agents``, ``conversations`` and ``libraries``."""
+    """Beta groups of the API: ``agents``, ``conversations``, ``libraries`` (hand-written) and"""
 
+    admin: Admin
+    connectors: Connectors
+    observability: Observability
+    prompts: Prompts
+    rag: Rag
+    skills: Skills
+    users: Users
     agents: BetaAgents
     conversations: Conversations
     libraries: Libraries
@@ -480,6 +989,210 @@ class Classifiers:
         **options: Unpack[RequestOptions],
     ) -> ClassificationResponse:
         """Classify one conversation or several with a classifier model."""
+
+
+class Connectors:
+    """``client.beta.connectors``: ``create``, ``list``, ``get_auth_url``, ``share``, ``unshare``..."""
+
+    def create(
+        self,
+        *,
+        name: str,
+        description: str,
+        server: str,
+        protocol: str | NotGiven = ...,
+        title: str | NotGiven | None = ...,
+        icon_url: str | NotGiven | None = ...,
+        visibility: str | NotGiven = ...,
+        headers: dict[str, Any] | NotGiven | None = ...,
+        global_headers: dict[str, GlobalHeaderValue] | NotGiven = ...,
+        auth_data: AuthData | dict[str, Any] | NotGiven | None = ...,
+        oauth2_server_metadata: ExtendedOAuthServerMetadata | dict[str, Any] | NotGiven | None = ...,
+        oauth2_server_metadata_url: str | NotGiven | None = ...,
+        system_prompt: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Connector:
+        """Create a new connector."""
+    def list(
+        self,
+        *,
+        query_filters: ConnectorsQueryFilters | dict[str, Any] | NotGiven = ...,
+        cursor: str | NotGiven | None = ...,
+        page_size: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[PaginatedConnectors, Connector]:
+        """List all connectors."""
+    def get_auth_url(
+        self,
+        connector_id_or_name: str,
+        *,
+        app_return_url: str | NotGiven | None = ...,
+        method_type: str | NotGiven = ...,
+        credentials_name: str | NotGiven | None = ...,
+        credentials_title: str | NotGiven | None = ...,
+        github_installation_link: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AuthUrlResponse:
+        """Get the auth URL for a connector."""
+    def share(self, connector_id: str, **options: Unpack[RequestOptions]) -> MessageResponse:
+        """Share a private connector to the current workspace."""
+    def unshare(self, connector_id: str, **options: Unpack[RequestOptions]) -> MessageResponse:
+        """Unshare a connector from the current workspace."""
+    def activate_for_consumer(
+        self,
+        connector_id: str,
+        consumer_scope: str,
+        **options: Unpack[RequestOptions],
+    ) -> MessageResponse:
+        """Activate a connector for the given consumer (organization, workspace, user)."""
+    def deactivate_for_consumer(
+        self,
+        connector_id: str,
+        consumer_scope: str,
+        **options: Unpack[RequestOptions],
+    ) -> MessageResponse:
+        """Deactivate a connector for the current consumer (at organization, workspace or user"""
+    def call_tool(
+        self,
+        tool_name: str,
+        connector_id_or_name: str,
+        *,
+        credentials_name: str | NotGiven | None = ...,
+        arguments: dict[str, Any] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> ConnectorToolCallResponse:
+        """Call Connector Tool."""
+    def list_tools(
+        self,
+        connector_id_or_name: str,
+        *,
+        page: int | NotGiven = ...,
+        page_size: int | NotGiven = ...,
+        refresh: bool | NotGiven = ...,
+        pretty: bool | NotGiven = ...,
+        credentials_name: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> builtins.list[MCPTool] | builtins.list[dict[str, Any]]:
+        """List tools for a connector."""
+    def get_authentication_methods(
+        self,
+        connector_id_or_name: str,
+        **options: Unpack[RequestOptions],
+    ) -> builtins.list[PublicAuthenticationMethod]:
+        """Get authentication methods for a connector."""
+    def list_organization_credentials(
+        self,
+        connector_id_or_name: str,
+        *,
+        auth_type: str | NotGiven | None = ...,
+        fetch_default: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> CredentialsResponse:
+        """List organization credentials for a connector."""
+    def create_or_update_organization_credentials(
+        self,
+        connector_id_or_name: str,
+        *,
+        name: str,
+        title: str | NotGiven | None = ...,
+        is_default: bool | NotGiven | None = ...,
+        credentials: ConnectionCredentials | dict[str, Any] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> MessageResponse:
+        """Create or update organization credentials for a connector."""
+    def list_workspace_credentials(
+        self,
+        connector_id_or_name: str,
+        *,
+        auth_type: str | NotGiven | None = ...,
+        fetch_default: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> CredentialsResponse:
+        """List workspace credentials for a connector."""
+    def create_or_update_workspace_credentials(
+        self,
+        connector_id_or_name: str,
+        *,
+        name: str,
+        title: str | NotGiven | None = ...,
+        is_default: bool | NotGiven | None = ...,
+        credentials: ConnectionCredentials | dict[str, Any] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> MessageResponse:
+        """Create or update workspace credentials for a connector."""
+    def list_user_credentials(
+        self,
+        connector_id_or_name: str,
+        *,
+        auth_type: str | NotGiven | None = ...,
+        fetch_default: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> CredentialsResponse:
+        """List user credentials for a connector."""
+    def create_or_update_user_credentials(
+        self,
+        connector_id_or_name: str,
+        *,
+        name: str,
+        title: str | NotGiven | None = ...,
+        is_default: bool | NotGiven | None = ...,
+        credentials: ConnectionCredentials | dict[str, Any] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> MessageResponse:
+        """Create or update user credentials for a connector."""
+    def delete_all_user_credentials(
+        self,
+        connector_id_or_name: str,
+        **options: Unpack[RequestOptions],
+    ) -> MessageResponse:
+        """Delete all user credentials for a connector."""
+    def delete_organization_credentials(
+        self,
+        credentials_name: str,
+        connector_id_or_name: str,
+        **options: Unpack[RequestOptions],
+    ) -> MessageResponse:
+        """Delete organization credentials for a connector."""
+    def delete_workspace_credentials(
+        self,
+        credentials_name: str,
+        connector_id_or_name: str,
+        **options: Unpack[RequestOptions],
+    ) -> MessageResponse:
+        """Delete workspace credentials for a connector."""
+    def delete_user_credentials(
+        self,
+        credentials_name: str,
+        connector_id_or_name: str,
+        **options: Unpack[RequestOptions],
+    ) -> MessageResponse:
+        """Delete user credentials for a connector."""
+    def get(
+        self,
+        connector_id_or_name: str,
+        *,
+        fetch_user_data: bool | NotGiven = ...,
+        fetch_customer_data: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Connector:
+        """Get a connector."""
+    def update(
+        self,
+        connector_id: str,
+        *,
+        title: str | NotGiven | None = ...,
+        name: str | NotGiven | None = ...,
+        description: str | NotGiven | None = ...,
+        icon_url: str | NotGiven | None = ...,
+        system_prompt: str | NotGiven | None = ...,
+        protocol: str | NotGiven = ...,
+        server: str | NotGiven | None = ...,
+        auth_methods: Sequence[AuthenticationMethodCreateOrUpdateRequest | dict[str, Any]] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Connector:
+        """Update a connector."""
+    def delete(self, connector_id: str, **options: Unpack[RequestOptions]) -> MessageResponse:
+        """Delete a connector."""
 
 
 class ConversationStream(Stream[ResponseStartedEvent | ResponseDoneEvent | ResponseErrorEvent | MessageOutputEvent | FunctionCallEvent | ToolExecutionStartedEvent | ToolExecutionDeltaEvent | ToolExecutionDoneEvent | AgentHandoffStartedEvent | AgentHandoffDoneEvent | UnknownConversationEvent]):
@@ -989,6 +1702,505 @@ class Models:
         """Unarchive a fine-tuned model."""
 
 
+class Observability:
+    """``client.beta.observability``: ``campaigns``, ``chat_completion_events``, ``datasets``, ``..."""
+
+    campaigns: ObservabilityCampaigns
+    chat_completion_events: ObservabilityChatCompletionEvents
+    datasets: ObservabilityDatasets
+    judges: ObservabilityJudges
+    logs: ObservabilityLogs
+    spans: ObservabilitySpans
+    traces: ObservabilityTraces
+
+
+class ObservabilityCampaigns:
+    """``client.beta.observability.campaigns``: ``create``, ``list``, ``get``, ``delete``, ``get_..."""
+
+    def create(
+        self,
+        *,
+        search_params: FilterPayload | dict[str, Any],
+        judge_id: str,
+        name: str,
+        description: str,
+        max_nb_events: int,
+        **options: Unpack[RequestOptions],
+    ) -> Campaign:
+        """Create and start a new campaign"""
+    def list(
+        self,
+        *,
+        page_size: int | NotGiven = ...,
+        page: int | NotGiven = ...,
+        q: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[ListCampaignsResponse, Campaign]:
+        """Get all campaigns"""
+    def get(self, campaign_id: str, **options: Unpack[RequestOptions]) -> Campaign:
+        """Get campaign by id"""
+    def delete(self, campaign_id: str, **options: Unpack[RequestOptions]) -> None:
+        """Delete a campaign"""
+    def get_status(
+        self,
+        campaign_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> FetchCampaignStatusResponse:
+        """Get campaign status by campaign id"""
+    def list_selected_events(
+        self,
+        campaign_id: str,
+        *,
+        page_size: int | NotGiven = ...,
+        page: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[ListCampaignSelectedEventsResponse, ChatCompletionEventPreview]:
+        """Get event ids that were selected by the given campaign"""
+
+
+class ObservabilityChatCompletionEvents:
+    """``client.beta.observability.chat_completion_events``: ``search``, ``search_ids``, ``get``,..."""
+
+    fields: ObservabilityChatCompletionEventsFields
+    def search(
+        self,
+        *,
+        search_params: FilterPayload | dict[str, Any],
+        page_size: int | NotGiven = ...,
+        cursor: str | NotGiven | None = ...,
+        extra_fields: Sequence[str] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[SearchChatCompletionEventsResponse, ChatCompletionEventPreview]:
+        """Get Chat Completion Events"""
+    def search_ids(
+        self,
+        *,
+        search_params: FilterPayload | dict[str, Any],
+        extra_fields: Sequence[str] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> SearchChatCompletionEventIdsResponse:
+        """Alternative to /search that returns only the IDs and that can return many IDs at once"""
+    def get(self, event_id: str, **options: Unpack[RequestOptions]) -> ChatCompletionEvent:
+        """Get Chat Completion Event"""
+    def list_similar(
+        self,
+        event_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> SearchChatCompletionEventsResponse:
+        """Get Similar Chat Completion Events"""
+    def judge(
+        self,
+        event_id: str,
+        *,
+        judge_definition: CreateJudgeRequest | dict[str, Any],
+        **options: Unpack[RequestOptions],
+    ) -> JudgeOutput:
+        """Run Judge on an event based on the given options"""
+
+
+class ObservabilityChatCompletionEventsFields:
+    """``client.beta.observability.chat_completion_events.fields``: ``list``, ``get_options``, ``..."""
+
+    def list(self, **options: Unpack[RequestOptions]) -> ListChatCompletionFieldsResponse:
+        """Get Chat Completion Fields"""
+    def get_options(
+        self,
+        field_name: str,
+        *,
+        operator: str,
+        **options: Unpack[RequestOptions],
+    ) -> FetchChatCompletionFieldOptionsResponse:
+        """Get Chat Completion Field Options"""
+    def get_options_counts(
+        self,
+        field_name: str,
+        *,
+        filter_params: FilterPayload | dict[str, Any] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> FetchFieldOptionCountsResponse:
+        """Get Chat Completion Field Options Counts"""
+
+
+class ObservabilityDatasets:
+    """``client.beta.observability.datasets``: ``create``, ``list``, ``fetch``, ``delete``, ``upd..."""
+
+    records: ObservabilityDatasetsRecords
+    def create(
+        self,
+        *,
+        name: str,
+        description: str,
+        **options: Unpack[RequestOptions],
+    ) -> Dataset:
+        """Create a new empty dataset"""
+    def list(
+        self,
+        *,
+        page_size: int | NotGiven = ...,
+        page: int | NotGiven = ...,
+        q: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[ListDatasetsResponse, DatasetPreview]:
+        """List existing datasets"""
+    def fetch(self, dataset_id: str, **options: Unpack[RequestOptions]) -> DatasetPreview:
+        """Get dataset by id"""
+    def delete(self, dataset_id: str, **options: Unpack[RequestOptions]) -> None:
+        """Delete a dataset"""
+    def update(
+        self,
+        dataset_id: str,
+        *,
+        name: str | NotGiven | None = ...,
+        description: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> DatasetPreview:
+        """Patch dataset"""
+    def list_records(
+        self,
+        dataset_id: str,
+        *,
+        page_size: int | NotGiven = ...,
+        page: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[ListDatasetRecordsResponse, DatasetRecord]:
+        """List existing records in the dataset"""
+    def create_record(
+        self,
+        dataset_id: str,
+        *,
+        payload: dict[str, Any],
+        properties: dict[str, Any] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> DatasetRecord:
+        """Add a record to the dataset"""
+    def import_from_campaign(
+        self,
+        dataset_id: str,
+        *,
+        campaign_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> DatasetImportTask:
+        """Populate the dataset with records from a campaign"""
+    def import_from_explorer(
+        self,
+        dataset_id: str,
+        *,
+        completion_event_ids: Sequence[str],
+        **options: Unpack[RequestOptions],
+    ) -> DatasetImportTask:
+        """Populate the dataset with records from the explorer"""
+    def import_from_file(
+        self,
+        dataset_id: str,
+        *,
+        file_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> DatasetImportTask:
+        """Populate the dataset with records from an uploaded file"""
+    def import_from_playground(
+        self,
+        dataset_id: str,
+        *,
+        conversation_ids: Sequence[str],
+        **options: Unpack[RequestOptions],
+    ) -> DatasetImportTask:
+        """Populate the dataset with records from playground conversations"""
+    def import_from_dataset_records(
+        self,
+        dataset_id: str,
+        *,
+        dataset_record_ids: Sequence[str],
+        **options: Unpack[RequestOptions],
+    ) -> DatasetImportTask:
+        """Populate the dataset with records from another dataset"""
+    def export_to_jsonl(
+        self,
+        dataset_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> ExportDatasetResponse:
+        """Export to the Files API and retrieve presigned URL to download the resulting JSONL file"""
+    def fetch_task(
+        self,
+        dataset_id: str,
+        task_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> DatasetImportTask:
+        """Get status of a dataset import task"""
+    def list_tasks(
+        self,
+        dataset_id: str,
+        *,
+        page_size: int | NotGiven = ...,
+        page: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[ListDatasetImportTasksResponse, DatasetImportTask]:
+        """List import tasks for the given dataset"""
+
+
+class ObservabilityDatasetsRecords:
+    """``client.beta.observability.datasets.records``: ``fetch``, ``delete``, ``bulk_delete``, ``..."""
+
+    def fetch(
+        self,
+        dataset_record_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> DatasetRecord:
+        """Get the content of a given dataset record"""
+    def delete(self, dataset_record_id: str, **options: Unpack[RequestOptions]) -> None:
+        """Delete a record from a dataset"""
+    def bulk_delete(
+        self,
+        *,
+        dataset_record_ids: Sequence[str],
+        **options: Unpack[RequestOptions],
+    ) -> None:
+        """Delete multiple records from datasets"""
+    def judge(
+        self,
+        dataset_record_id: str,
+        *,
+        judge_definition: CreateJudgeRequest | dict[str, Any],
+        **options: Unpack[RequestOptions],
+    ) -> JudgeOutput:
+        """Run Judge on a dataset record based on the given options"""
+    def update_payload(
+        self,
+        dataset_record_id: str,
+        *,
+        payload: dict[str, Any],
+        **options: Unpack[RequestOptions],
+    ) -> None:
+        """Update a dataset record payload"""
+    def update_properties(
+        self,
+        dataset_record_id: str,
+        *,
+        properties: dict[str, Any],
+        **options: Unpack[RequestOptions],
+    ) -> None:
+        """Update dataset record properties"""
+
+
+class ObservabilityJudges:
+    """``client.beta.observability.judges``: ``create``, ``list``, ``fetch``, ``delete``, ``updat..."""
+
+    def create(
+        self,
+        *,
+        name: str,
+        description: str,
+        model_name: str,
+        output: CreateJudgeOutput | dict[str, Any],
+        instructions: str,
+        tools: Sequence[str],
+        **options: Unpack[RequestOptions],
+    ) -> Judge:
+        """Create a new judge"""
+    def list(
+        self,
+        *,
+        type_filter: Sequence[str] | NotGiven | None = ...,
+        model_filter: Sequence[str] | NotGiven | None = ...,
+        page_size: int | NotGiven = ...,
+        page: int | NotGiven = ...,
+        q: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[ListJudgesResponse, Judge]:
+        """Get judges with optional filtering and search"""
+    def fetch(self, judge_id: str, **options: Unpack[RequestOptions]) -> Judge:
+        """Get judge by id"""
+    def delete(self, judge_id: str, **options: Unpack[RequestOptions]) -> None:
+        """Delete a judge"""
+    def update(
+        self,
+        judge_id: str,
+        *,
+        name: str,
+        description: str,
+        model_name: str,
+        output: UpdateJudgeOutput | dict[str, Any],
+        instructions: str,
+        tools: Sequence[str],
+        **options: Unpack[RequestOptions],
+    ) -> None:
+        """Update a judge"""
+    def judge_conversation(
+        self,
+        judge_id: str,
+        *,
+        messages: Sequence[dict[str, Any]],
+        properties: dict[str, Any] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> JudgeOutput:
+        """Run a saved judge on a conversation"""
+
+
+class ObservabilityLogs:
+    """``client.beta.observability.logs``: ``search``, ``list``, ``fetch_options``"""
+
+    def search(
+        self,
+        *,
+        from_: str | NotGiven | None = ...,
+        to: str | NotGiven | None = ...,
+        page_size: int | NotGiven = ...,
+        cursor: str | NotGiven | None = ...,
+        search_expression: str | NotGiven | None = ...,
+        order: str | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[GetLogs, GetLog]:
+        """Search logs"""
+    def list(self, **options: Unpack[RequestOptions]) -> GetLogFields:
+        """Get log field definitions"""
+    def fetch_options(
+        self,
+        field_name: str,
+        *,
+        from_: str | NotGiven | None = ...,
+        to: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> GetLogFieldOptions:
+        """Get options for a log field"""
+
+
+class ObservabilitySpans:
+    """``client.beta.observability.spans``: ``search_spans``, ``aggregate``, ``search_span_evalua..."""
+
+    def search_spans(
+        self,
+        *,
+        from_: str | NotGiven | None = ...,
+        to: str | NotGiven | None = ...,
+        page_size: int | NotGiven = ...,
+        cursor: str | NotGiven | None = ...,
+        search_expression: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[GetSpans, GetSpan]:
+        """Search spans"""
+    def aggregate(
+        self,
+        *,
+        metric: MetricDefinition | dict[str, Any],
+        from_: str | NotGiven | None = ...,
+        to: str | NotGiven | None = ...,
+        dimensions: Sequence[str] | NotGiven = ...,
+        time_dimension: TimeDimension | dict[str, Any] | NotGiven | None = ...,
+        search_expression: str | NotGiven | None = ...,
+        order_by: Sequence[OrderByClause | dict[str, Any]] | NotGiven | None = ...,
+        limit: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Aggregation:
+        """Aggregate spans"""
+    def search_span_evaluations(
+        self,
+        *,
+        from_: str | NotGiven | None = ...,
+        to: str | NotGiven | None = ...,
+        page_size: int | NotGiven = ...,
+        cursor: str | NotGiven | None = ...,
+        search_expression: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[GetSpanEvaluations, GetSpanEvaluation]:
+        """Search span evaluations"""
+    def search_latest_span_evaluations(
+        self,
+        *,
+        from_: str | NotGiven | None = ...,
+        to: str | NotGiven | None = ...,
+        page_size: int | NotGiven = ...,
+        cursor: str | NotGiven | None = ...,
+        search_expression: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[GetSpanEvaluations, GetSpanEvaluation]:
+        """Search latest span evaluations"""
+    def list_span_fields(self, **options: Unpack[RequestOptions]) -> GetSpanFields:
+        """Get span field definitions"""
+    def list_span_eval_fields(self, **options: Unpack[RequestOptions]) -> GetSpanEvaluationFields:
+        """Get span evaluation field definitions"""
+    def fetch_span_field_options(
+        self,
+        field_name: str,
+        *,
+        from_: str | NotGiven | None = ...,
+        to: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> GetSpanFieldOptions:
+        """Get options for a span field"""
+    def fetch_span_eval_field_options(
+        self,
+        field_name: str,
+        *,
+        from_: str | NotGiven | None = ...,
+        to: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> GetSpanEvaluationFieldOptions:
+        """Get options for a span evaluation field"""
+
+
+class ObservabilityTraces:
+    """``client.beta.observability.traces``: ``search``, ``aggregate``, ``get_trace_fields``, ``g..."""
+
+    def search(
+        self,
+        *,
+        from_: str | NotGiven | None = ...,
+        to: str | NotGiven | None = ...,
+        page_size: int | NotGiven = ...,
+        cursor: str | NotGiven | None = ...,
+        search_expression: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[GetTraces, GetTrace]:
+        """Search traces"""
+    def aggregate(
+        self,
+        *,
+        metric: MetricDefinition | dict[str, Any],
+        from_: str | NotGiven | None = ...,
+        to: str | NotGiven | None = ...,
+        dimensions: Sequence[str] | NotGiven = ...,
+        time_dimension: TimeDimension | dict[str, Any] | NotGiven | None = ...,
+        search_expression: str | NotGiven | None = ...,
+        order_by: Sequence[OrderByClause | dict[str, Any]] | NotGiven | None = ...,
+        limit: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Aggregation:
+        """Aggregate traces"""
+    def get_trace_fields(self, **options: Unpack[RequestOptions]) -> GetTraceFields:
+        """Get trace field definitions"""
+    def get_trace_by_id(self, trace_id: str, **options: Unpack[RequestOptions]) -> GetTrace:
+        """Get trace by id"""
+    def get_trace_spans(
+        self,
+        trace_id: str,
+        *,
+        from_: str | NotGiven | None = ...,
+        to: str | NotGiven | None = ...,
+        page_size: int | NotGiven = ...,
+        cursor: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[GetSpans, GetSpan]:
+        """Get trace spans"""
+    def fetch_options(
+        self,
+        field_name: str,
+        *,
+        from_: str | NotGiven | None = ...,
+        to: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> GetTraceFieldOptions:
+        """Get options for a trace field"""
+    def get_span_by_id(
+        self,
+        trace_id: str,
+        span_id: str,
+        *,
+        from_: str | NotGiven | None = ...,
+        to: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> GetSpan:
+        """Get span by id"""
+
+
 class Ocr:
     """Optical character recognition."""
 
@@ -1012,6 +2224,249 @@ class Ocr:
         **options: Unpack[RequestOptions],
     ) -> OCRResponse:
         """Read a document (PDF, image, ...) into markdown, page by page."""
+
+
+class Prompts:
+    """``client.beta.prompts``: ``list``, ``create``, ``get``, ``delete``, ``update_metadata``, `..."""
+
+    def list(
+        self,
+        *,
+        page_size: int | NotGiven = ...,
+        page_token: str | NotGiven = ...,
+        alias: str | NotGiven = ...,
+        fields: Sequence[str] | NotGiven = ...,
+        sort_field: str | NotGiven = ...,
+        sort_direction_: str | NotGiven = ...,
+        sort_by: str | NotGiven = ...,
+        sort_direction: str | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[ListPromptsResponse, Prompt]:
+        """ListPrompts"""
+    def create(
+        self,
+        *,
+        name: str,
+        definition: PromptDefinition | dict[str, Any],
+        title: str | NotGiven = ...,
+        description: str | NotGiven = ...,
+        notes: str | NotGiven = ...,
+        sharing_scope: str | NotGiven = ...,
+        aliases: Sequence[str] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Prompt:
+        """CreatePrompt"""
+    def get(
+        self,
+        prompt_id: str,
+        *,
+        version: int | NotGiven = ...,
+        alias: str | NotGiven = ...,
+        fields: Sequence[str] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Prompt:
+        """GetPrompt"""
+    def delete(self, prompt_id: str, **options: Unpack[RequestOptions]) -> dict[str, Any]:
+        """DeletePrompt"""
+    def update_metadata(
+        self,
+        prompt_id: str,
+        *,
+        title: str | NotGiven = ...,
+        description: str | NotGiven = ...,
+        sharing_scope: str | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Prompt:
+        """UpdatePrompt"""
+    def list_versions(
+        self,
+        prompt_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> ListPromptVersionsResponse:
+        """ListPromptVersions"""
+    def create_version(
+        self,
+        prompt_id: str,
+        *,
+        definition: PromptDefinition | dict[str, Any],
+        notes: str | NotGiven = ...,
+        aliases: Sequence[str] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> CreatePromptVersionResponse:
+        """CreatePromptVersion"""
+    def get_version(
+        self,
+        prompt_id: str,
+        version: int,
+        *,
+        fields: Sequence[str] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Prompt:
+        """GetPromptVersion"""
+    def update_version_metadata(
+        self,
+        prompt_id: str,
+        version: int,
+        *,
+        notes: str | NotGiven = ...,
+        aliases: AliasList | dict[str, Any] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Prompt:
+        """UpdatePromptVersionMetadata"""
+
+
+class Rag:
+    """``client.beta.rag``: ``ingestion_pipeline_configurations``, ``search_indexes``"""
+
+    ingestion_pipeline_configurations: RagIngestionPipelineConfigurations
+    search_indexes: RagSearchIndexes
+
+
+class RagIngestionPipelineConfigurations:
+    """``client.beta.rag.ingestion_pipeline_configurations``: ``list``, ``register``, ``update_ru..."""
+
+    def list(
+        self,
+        **options: Unpack[RequestOptions],
+    ) -> builtins.list[IngestionPipelineConfiguration]:
+        """List ingestion pipeline configurations."""
+    def register(
+        self,
+        *,
+        name: str,
+        pipeline_composition: dict[str, str] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> IngestionPipelineConfiguration:
+        """Register Config."""
+    def update_run_info(
+        self,
+        id: str,
+        *,
+        execution_time: str,
+        chunks_count: int,
+        **options: Unpack[RequestOptions],
+    ) -> IngestionPipelineConfiguration:
+        """Update Run Info"""
+
+
+class RagSearchIndexes:
+    """``client.beta.rag.search_indexes``: ``get_deployment_summaries``, ``register_deployment``,..."""
+
+    def get_deployment_summaries(self, **options: Unpack[RequestOptions]) -> GetDeploymentSummariesResponse:
+        """Get Deployment Summaries."""
+    def register_deployment(
+        self,
+        *,
+        name: str,
+        deployment: RegisterDeploymentRequestVespaDeployment | dict[str, Any],
+        status: str | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RegisterSearchIndexResponseIndex:
+        """Register (or re-register) a search index"""
+    def unregister_deployment(self, deployment_id: str, **options: Unpack[RequestOptions]) -> Any:
+        """Unregister Deployment."""
+    def update_index_metrics(
+        self,
+        deployment_id: str,
+        *,
+        body: IndexMetricsUpdate | dict[str, Any],
+        **options: Unpack[RequestOptions],
+    ) -> Any:
+        """Update Index Metrics."""
+
+
+class Skills:
+    """``client.beta.skills``: ``list``, ``create``, ``get``, ``delete``, ``update_metadata``, ``..."""
+
+    def list(
+        self,
+        *,
+        page_size: int | NotGiven = ...,
+        page_token: str | NotGiven = ...,
+        alias: str | NotGiven = ...,
+        fields: Sequence[str] | NotGiven = ...,
+        sort_field: str | NotGiven = ...,
+        sort_direction_: str | NotGiven = ...,
+        sort_by: str | NotGiven = ...,
+        sort_direction: str | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[ListSkillsResponse, Skill]:
+        """ListSkills"""
+    def create(
+        self,
+        *,
+        name: str,
+        definition: SkillDefinition | dict[str, Any],
+        notes: str | NotGiven = ...,
+        sharing_scope: str | NotGiven = ...,
+        aliases: Sequence[str] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Skill:
+        """CreateSkill"""
+    def get(
+        self,
+        skill_id: str,
+        *,
+        version: int | NotGiven = ...,
+        alias: str | NotGiven = ...,
+        fields: Sequence[str] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Skill:
+        """GetSkill"""
+    def delete(self, skill_id: str, **options: Unpack[RequestOptions]) -> dict[str, Any]:
+        """DeleteSkill"""
+    def update_metadata(
+        self,
+        skill_id: str,
+        *,
+        sharing_scope: str | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Skill:
+        """UpdateSkill"""
+    def list_versions(
+        self,
+        skill_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> ListSkillVersionsResponse:
+        """ListSkillVersions"""
+    def create_version(
+        self,
+        skill_id: str,
+        *,
+        definition: SkillDefinition | dict[str, Any],
+        notes: str | NotGiven = ...,
+        aliases: Sequence[str] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> CreateSkillVersionResponse:
+        """CreateSkillVersion"""
+    def get_version(
+        self,
+        skill_id: str,
+        version: int,
+        *,
+        fields: Sequence[str] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Skill:
+        """GetSkillVersion"""
+    def update_version_metadata(
+        self,
+        skill_id: str,
+        version: int,
+        *,
+        notes: str | NotGiven = ...,
+        aliases: AliasList | dict[str, Any] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Skill:
+        """UpdateSkillVersionMetadata"""
+
+
+class SpeechStream(Stream[Any]):
+    """A stream of speech events: ``speech.audio.delta`` chunks, then ``speech.audio.done``."""
+
+    def iter_audio(self) -> Iterator[bytes]:
+        """The audio's bytes, chunk by chunk, as they arrive."""
+    def write_to(self, path: str | os.PathLike[str]) -> int:
+        """Write the audio to ``path`` as it arrives; return the number of bytes written."""
 
 
 class TranscriptionStream(Stream[TranscriptionStreamEvent]):
@@ -1056,9 +2511,579 @@ class Transcriptions:
         """Stream a transcription: the same parameters as :meth:`complete`."""
 
 
+class Users:
+    """``client.beta.users``: ``get_identity``, ``list_organizations``, ``list_workspaces``"""
+
+    def get_identity(self, **options: Unpack[RequestOptions]) -> UserIdentity:
+        """Get Identity"""
+    def list_organizations(
+        self,
+        *,
+        offset: int | NotGiven = ...,
+        limit: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[ListOrganizationsResponse, UserOrganization]:
+        """List Organizations."""
+    def list_workspaces(
+        self,
+        *,
+        organization_id: str | NotGiven | None = ...,
+        offset: int | NotGiven = ...,
+        limit: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[ListWorkspacesResponse, UserWorkspace]:
+        """List Workspaces."""
+
+
+class Workflows:
+    """``client.workflows``: the generated operations, plus :meth:`execute_workflow_and_wait`."""
+
+    deployments: WorkflowsDeployments
+    events: WorkflowsEvents
+    executions: WorkflowsExecutions
+    metrics: WorkflowsMetrics
+    runs: WorkflowsRuns
+    schedules: WorkflowsSchedules
+    def get_workflows(
+        self,
+        *,
+        status: str | Sequence[str] | NotGiven | None = ...,
+        include_shared: bool | NotGiven = ...,
+        available_in_chat_assistant: bool | NotGiven | None = ...,
+        deployment_name: Sequence[str] | NotGiven | None = ...,
+        deployment_status: str | NotGiven | None = ...,
+        archived: bool | NotGiven | None = ...,
+        tags: Sequence[str] | NotGiven | None = ...,
+        sort_by: str | NotGiven | None = ...,
+        order: str | NotGiven = ...,
+        cursor: str | NotGiven | None = ...,
+        limit: int | NotGiven = ...,
+        active_only: bool | NotGiven = ...,
+        search: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[WorkflowListResponse, WorkflowBasicDefinition]:
+        """Get Workflows"""
+    def get_workflow_registrations(
+        self,
+        *,
+        workflow_id: str | NotGiven | None = ...,
+        task_queue: str | NotGiven | None = ...,
+        active_only: bool | NotGiven = ...,
+        include_shared: bool | NotGiven = ...,
+        workflow_search: str | NotGiven | None = ...,
+        archived: bool | NotGiven | None = ...,
+        with_workflow: bool | NotGiven = ...,
+        available_in_chat_assistant: bool | NotGiven | None = ...,
+        limit: int | NotGiven = ...,
+        cursor: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[WorkflowRegistrationListResponse, WorkflowRegistration]:
+        """Get Workflow Registrations"""
+    def execute_workflow(
+        self,
+        workflow_identifier: str,
+        *,
+        execution_id: str | NotGiven | None = ...,
+        input: dict[str, Any] | NotGiven | None = ...,
+        wait_for_result: bool | NotGiven = ...,
+        timeout_seconds: float | NotGiven | None = ...,
+        custom_tracing_attributes: dict[str, str] | NotGiven | None = ...,
+        force_new_trace: bool | NotGiven = ...,
+        extensions: dict[str, Any] | NotGiven | None = ...,
+        task_queue: str | NotGiven | None = ...,
+        deployment_name: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> WorkflowExecutionResponse | WorkflowExecutionSyncResponse:
+        """Execute Workflow"""
+    def execute_workflow_registration(
+        self,
+        workflow_registration_id: str,
+        *,
+        execution_id: str | NotGiven | None = ...,
+        input: dict[str, Any] | NotGiven | None = ...,
+        wait_for_result: bool | NotGiven = ...,
+        timeout_seconds: float | NotGiven | None = ...,
+        custom_tracing_attributes: dict[str, str] | NotGiven | None = ...,
+        force_new_trace: bool | NotGiven = ...,
+        extensions: dict[str, Any] | NotGiven | None = ...,
+        task_queue: str | NotGiven | None = ...,
+        deployment_name: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> WorkflowExecutionResponse | WorkflowExecutionSyncResponse:
+        """Execute Workflow Registration"""
+    def get_workflow(
+        self,
+        workflow_identifier: str,
+        **options: Unpack[RequestOptions],
+    ) -> WorkflowGetResponse:
+        """Get Workflow"""
+    def update_workflow(
+        self,
+        workflow_identifier: str,
+        *,
+        display_name: str | NotGiven | None = ...,
+        description: str | NotGiven | None = ...,
+        available_in_chat_assistant: bool | NotGiven | None = ...,
+        tags: Sequence[str] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> WorkflowUpdateResponse:
+        """Update Workflow"""
+    def get_workflow_registration(
+        self,
+        workflow_registration_id: str,
+        *,
+        with_workflow: bool | NotGiven = ...,
+        include_shared: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> WorkflowRegistrationGetResponse:
+        """Get Workflow Registration"""
+    def bulk_archive_workflows(
+        self,
+        *,
+        workflow_ids: Sequence[str],
+        **options: Unpack[RequestOptions],
+    ) -> WorkflowBulkArchiveResponse:
+        """Bulk Archive Workflows"""
+    def bulk_unarchive_workflows(
+        self,
+        *,
+        workflow_ids: Sequence[str],
+        **options: Unpack[RequestOptions],
+    ) -> WorkflowBulkUnarchiveResponse:
+        """Bulk Unarchive Workflows"""
+    def archive_workflow(
+        self,
+        workflow_identifier: str,
+        **options: Unpack[RequestOptions],
+    ) -> WorkflowArchiveResponse:
+        """Archive Workflow"""
+    def unarchive_workflow(
+        self,
+        workflow_identifier: str,
+        **options: Unpack[RequestOptions],
+    ) -> WorkflowUnarchiveResponse:
+        """Unarchive Workflow"""
+    def execute_workflow_and_wait(
+        self,
+        workflow_identifier: str,
+        *,
+        input: dict[str, Any] | None = ...,
+        poll_interval: float = ...,
+        timeout: float | None = ...,
+        on_progress: Callable[[WorkflowExecutionResponse], object] | None = ...,
+        raise_on_failure: bool = ...,
+        deployment_name: str | None = ...,
+        **options: Unpack[PollOptions],
+    ) -> WorkflowExecutionResponse:
+        """Start a workflow execution and poll it every ``poll_interval`` seconds until done."""
+
+
+class WorkflowsDeployments:
+    """``client.workflows.deployments``: ``list_deployments``, ``create_deployment``, ``update_de..."""
+
+    def list_deployments(
+        self,
+        *,
+        active_only: bool | NotGiven = ...,
+        is_hardened: bool | NotGiven | None = ...,
+        workflow_name: str | NotGiven | None = ...,
+        search: str | NotGiven | None = ...,
+        order_by: str | NotGiven | None = ...,
+        order: str | NotGiven = ...,
+        limit: int | NotGiven | None = ...,
+        cursor: str | NotGiven | None = ...,
+        workspace_id: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[DeploymentListResponse, DeploymentResponse]:
+        """List Deployments"""
+    def create_deployment(
+        self,
+        *,
+        name: str,
+        spec: DeploymentWorkerSpecInput | dict[str, Any],
+        resources: DeploymentResourceConfig | dict[str, Any] | NotGiven | None = ...,
+        hardened: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> ManagedDeploymentResponse:
+        """Create Deployment"""
+    def update_deployment(
+        self,
+        name: str,
+        *,
+        spec: WorkflowsWorkerSpecUpdate | dict[str, Any] | NotGiven | None = ...,
+        resources: DeploymentResourceConfigUpdate | dict[str, Any] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> ManagedDeploymentResponse:
+        """Update Deployment"""
+    def delete_deployment(
+        self,
+        name: str,
+        **options: Unpack[RequestOptions],
+    ) -> ManagedDeploymentResponse:
+        """Delete Deployment"""
+    def get_deployment(
+        self,
+        name: str,
+        *,
+        workflow_name: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> DeploymentDetailResponse:
+        """Get Deployment"""
+    def stop_deployment(
+        self,
+        name: str,
+        **options: Unpack[RequestOptions],
+    ) -> ManagedDeploymentResponse:
+        """Stop Deployment"""
+    def start_deployment(
+        self,
+        name: str,
+        **options: Unpack[RequestOptions],
+    ) -> ManagedDeploymentResponse:
+        """Start Deployment"""
+    def restart_deployment(
+        self,
+        name: str,
+        **options: Unpack[RequestOptions],
+    ) -> ManagedDeploymentResponse:
+        """Restart Deployment"""
+    def list_deployment_workers(
+        self,
+        name: str,
+        *,
+        worker_status: str | NotGiven | None = ...,
+        limit: int | NotGiven = ...,
+        cursor: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[DeploymentWorkerListResponse, DeploymentWorkerResponse]:
+        """List Deployment Workers"""
+    def get_deployment_logs(
+        self,
+        name: str,
+        *,
+        worker_name: str | NotGiven | None = ...,
+        workflow_name: str | NotGiven | None = ...,
+        after: str | NotGiven | None = ...,
+        before: str | NotGiven | None = ...,
+        order: str | NotGiven = ...,
+        cursor: str | NotGiven | None = ...,
+        limit: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[DeploymentLogSearchResponse, DeploymentLogRecord]:
+        """Get Deployment Logs."""
+    def stream_deployment_logs(
+        self,
+        name: str,
+        *,
+        worker_name: str | NotGiven | None = ...,
+        workflow_name: str | NotGiven | None = ...,
+        after: str | NotGiven | None = ...,
+        last_event_id: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Stream[DeploymentLogRecord | StreamError]:
+        """Stream Deployment Logs."""
+
+
+class WorkflowsEvents:
+    """``client.workflows.events``: ``get_stream_events``, ``get_workflow_events``"""
+
+    def get_stream_events(
+        self,
+        *,
+        scope: str | NotGiven = ...,
+        activity_name: str | NotGiven = ...,
+        activity_id: str | NotGiven = ...,
+        workflow_name: str | NotGiven = ...,
+        workflow_exec_id: str | NotGiven = ...,
+        root_workflow_exec_id: str | NotGiven = ...,
+        parent_workflow_exec_id: str | NotGiven = ...,
+        stream: str | NotGiven = ...,
+        start_seq: int | NotGiven = ...,
+        metadata_filters: dict[str, Any] | NotGiven | None = ...,
+        workflow_event_types: Sequence[str] | NotGiven | None = ...,
+        last_event_id: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Stream[StreamEventSsePayload | StreamEventSseErrorData]:
+        """Get Stream Events"""
+    def get_workflow_events(
+        self,
+        *,
+        root_workflow_exec_id: str | NotGiven | None = ...,
+        workflow_exec_id: str | NotGiven | None = ...,
+        workflow_run_id: str | NotGiven | None = ...,
+        limit: int | NotGiven = ...,
+        cursor: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> ListWorkflowEventResponse:
+        """Get Workflow Events"""
+
+
+class WorkflowsExecutions:
+    """``client.workflows.executions``: ``get_workflow_execution``, ``get_workflow_execution_hist..."""
+
+    def get_workflow_execution(
+        self,
+        execution_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> WorkflowExecutionResponse:
+        """Get Workflow Execution"""
+    def get_workflow_execution_history(
+        self,
+        execution_id: str,
+        *,
+        decode_payloads: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Any:
+        """Get Workflow Execution History"""
+    def signal_workflow_execution(
+        self,
+        execution_id: str,
+        *,
+        name: str,
+        input: NetworkEncodedInput | dict[str, Any] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> SignalWorkflowResponse:
+        """Signal Workflow Execution"""
+    def query_workflow_execution(
+        self,
+        execution_id: str,
+        *,
+        name: str,
+        input: NetworkEncodedInput | dict[str, Any] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> QueryWorkflowResponse:
+        """Query Workflow Execution"""
+    def terminate_workflow_execution(self, execution_id: str, **options: Unpack[RequestOptions]) -> None:
+        """Terminate Workflow Execution"""
+    def batch_terminate_workflow_executions(
+        self,
+        *,
+        execution_ids: Sequence[str],
+        **options: Unpack[RequestOptions],
+    ) -> BatchExecutionResponse:
+        """Batch Terminate Workflow Executions"""
+    def cancel_workflow_execution(self, execution_id: str, **options: Unpack[RequestOptions]) -> None:
+        """Cancel Workflow Execution"""
+    def batch_cancel_workflow_executions(
+        self,
+        *,
+        execution_ids: Sequence[str],
+        **options: Unpack[RequestOptions],
+    ) -> BatchExecutionResponse:
+        """Batch Cancel Workflow Executions"""
+    def reset_workflow(
+        self,
+        execution_id: str,
+        *,
+        event_id: int,
+        reason: str | NotGiven | None = ...,
+        exclude_signals: bool | NotGiven = ...,
+        exclude_updates: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> None:
+        """Reset Workflow"""
+    def update_workflow_execution(
+        self,
+        execution_id: str,
+        *,
+        name: str,
+        input: NetworkEncodedInput | dict[str, Any] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> UpdateWorkflowResponse:
+        """Update Workflow Execution"""
+    def get_workflow_execution_trace_info(
+        self,
+        execution_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> ExecutionTraceInfoResponse:
+        """Get Workflow Execution Trace Info"""
+    def get_workflow_execution_trace_otel(
+        self,
+        execution_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> WorkflowExecutionTraceOTelResponse:
+        """Get Workflow Execution Trace Otel"""
+    def get_workflow_execution_trace_summary(
+        self,
+        execution_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> WorkflowExecutionTraceSummaryResponse:
+        """Get Workflow Execution Trace Summary"""
+    def get_workflow_execution_trace_events(
+        self,
+        execution_id: str,
+        *,
+        merge_same_id_events: bool | NotGiven = ...,
+        include_internal_events: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> WorkflowExecutionTraceEventsResponse:
+        """Get Workflow Execution Trace Events"""
+    def stream(
+        self,
+        execution_id: str,
+        *,
+        event_source: str | NotGiven | None = ...,
+        last_event_id: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Stream[StreamEventSsePayload | StreamEventSseErrorData]:
+        """Stream"""
+    def get_workflow_execution_logs(
+        self,
+        execution_id: str,
+        *,
+        run_id: str | NotGiven | None = ...,
+        activity_id: str | NotGiven | None = ...,
+        after: str | NotGiven | None = ...,
+        before: str | NotGiven | None = ...,
+        order: str | NotGiven = ...,
+        cursor: str | NotGiven | None = ...,
+        limit: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[ExecutionLogSearchResponse, ExecutionLogRecord]:
+        """Get Workflow Execution Logs."""
+    def stream_workflow_execution_logs(
+        self,
+        execution_id: str,
+        *,
+        run_id: str | NotGiven | None = ...,
+        activity_id: str | NotGiven | None = ...,
+        after: str | NotGiven | None = ...,
+        last_event_id: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Stream[ExecutionLogRecord | StreamError]:
+        """Stream Workflow Execution Logs."""
+
+
+class WorkflowsMetrics:
+    """``client.workflows.metrics``: ``get_workflow_metrics``"""
+
+    def get_workflow_metrics(
+        self,
+        workflow_name: str,
+        *,
+        start_time: str | NotGiven | None = ...,
+        end_time: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> WorkflowMetrics:
+        """Get Workflow Metrics."""
+
+
+class WorkflowsRuns:
+    """``client.workflows.runs``: ``list_runs``, ``get_run``, ``get_run_history``"""
+
+    def list_runs(
+        self,
+        *,
+        workflow_identifier: str | NotGiven | None = ...,
+        root_execution_id: str | NotGiven | None = ...,
+        search: str | NotGiven | None = ...,
+        status: str | Sequence[str] | NotGiven | None = ...,
+        deployment_name: str | NotGiven | None = ...,
+        sort_by: str | NotGiven | None = ...,
+        order: str | NotGiven = ...,
+        start_time_after: str | NotGiven | None = ...,
+        start_time_before: str | NotGiven | None = ...,
+        end_time_after: str | NotGiven | None = ...,
+        end_time_before: str | NotGiven | None = ...,
+        user_id: str | NotGiven | None = ...,
+        workflow_tags: Sequence[str] | NotGiven | None = ...,
+        include_internal: bool | NotGiven = ...,
+        page_size: int | NotGiven = ...,
+        next_page_token: str | NotGiven | None = ...,
+        search_key: Sequence[str] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[WorkflowExecutionListResponse, WorkflowExecutionWithoutResultResponse]:
+        """List Runs"""
+    def get_run(
+        self,
+        run_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> WorkflowExecutionResponse:
+        """Get Run"""
+    def get_run_history(
+        self,
+        run_id: str,
+        *,
+        decode_payloads: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Any:
+        """Get Run History"""
+
+
+class WorkflowsSchedules:
+    """``client.workflows.schedules``: ``get_schedules``, ``schedule_workflow``, ``get_schedule``..."""
+
+    def get_schedules(
+        self,
+        *,
+        workflow_name: str | NotGiven | None = ...,
+        user_id: str | NotGiven | None = ...,
+        status: str | NotGiven | None = ...,
+        search: str | NotGiven | None = ...,
+        page_size: int | NotGiven | None = ...,
+        next_page_token: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[WorkflowScheduleListResponse, ScheduleDefinitionOutput]:
+        """Get Schedules"""
+    def schedule_workflow(
+        self,
+        *,
+        schedule: ScheduleDefinition | dict[str, Any],
+        workflow_registration_id: str | NotGiven | None = ...,
+        workflow_version_id: str | NotGiven | None = ...,
+        workflow_identifier: str | NotGiven | None = ...,
+        workflow_task_queue: str | NotGiven | None = ...,
+        schedule_id: str | NotGiven | None = ...,
+        deployment_name: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> WorkflowScheduleResponse:
+        """Schedule Workflow"""
+    def get_schedule(
+        self,
+        schedule_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> ScheduleDefinitionOutput:
+        """Get Schedule"""
+    def unschedule_workflow(self, schedule_id: str, **options: Unpack[RequestOptions]) -> None:
+        """Unschedule Workflow"""
+    def update_schedule(
+        self,
+        schedule_id: str,
+        *,
+        schedule: PartialScheduleDefinition | dict[str, Any],
+        **options: Unpack[RequestOptions],
+    ) -> WorkflowScheduleResponse:
+        """Update Schedule"""
+    def pause_schedule(
+        self,
+        schedule_id: str,
+        *,
+        note: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> None:
+        """Pause Schedule"""
+    def resume_schedule(
+        self,
+        schedule_id: str,
+        *,
+        note: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> None:
+        """Resume Schedule"""
+    def trigger_schedule(
+        self,
+        schedule_id: str,
+        *,
+        overlap: int | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> None:
+        """Trigger Schedule"""
+
+
 class Mistral:
     """The blocking Mistral client, with the methods of :class:`AsyncMistral`."""
 
+    workflows: Workflows
     chat: Chat
     fim: Fim
     embeddings: Embeddings
@@ -1073,8 +3098,9 @@ class Mistral:
     beta: Beta
     def __init__(
         self,
-        api_key: str | Callable[[], str] | Callable[[], Awaitable[str]] | None = ...,
+        api_key: ApiKey | None = ...,
         *,
+        admin_api_key: ApiKey | None = ...,
         server: Literal['global', 'eu', 'us'] | None = ...,
         server_url: str | None = ...,
         timeout: float | Timeout | NotGiven | None = ...,
@@ -1090,13 +3116,50 @@ class Mistral:
     def with_options(
         self,
         *,
-        api_key: str | Callable[[], str] | Callable[[], Awaitable[str]] | None = ...,
+        api_key: ApiKey | None = ...,
+        admin_api_key: ApiKey | None = ...,
         server_url: str | None = ...,
         timeout: float | Timeout | NotGiven | None = ...,
         max_retries: int | None = ...,
         default_headers: Mapping[str, str] | None = ...,
         stream_timeout: float | NotGiven | None = ...,
     ) -> Mistral: ...
+    @overload
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = ...,
+        query: Mapping[str, Any] | None = ...,
+        cast_to: None = ...,
+        auth: AuthScheme = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Any: ...
+    @overload
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = ...,
+        query: Mapping[str, Any] | None = ...,
+        cast_to: type[T],
+        auth: AuthScheme = ...,
+        **options: Unpack[RequestOptions],
+    ) -> T: ...
+    @overload
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = ...,
+        query: Mapping[str, Any] | None = ...,
+        cast_to: Any,
+        auth: AuthScheme = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Any: ...
     @property
     def with_raw_response(self) -> MistralWithRawResponse: ...
     @property
@@ -1113,6 +3176,445 @@ class Mistral:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None: ...
+
+
+class AdminWithRawResponse:
+    """``client.beta.admin``: ``api_keys``, ``audit_logs``, ``billing``, ``scim``, ``user_groups`... (raw responses)"""
+
+    api_keys: AdminApiKeysWithRawResponse
+    audit_logs: AdminAuditLogsWithRawResponse
+    billing: AdminBillingWithRawResponse
+    scim: AdminScimWithRawResponse
+    user_groups: AdminUserGroupsWithRawResponse
+    users: AdminUsersWithRawResponse
+    vibe_code_analytics: AdminVibeCodeAnalyticsWithRawResponse
+    vibe_work_analytics: AdminVibeWorkAnalyticsWithRawResponse
+    workspaces: AdminWorkspacesWithRawResponse
+
+
+class AdminApiKeysWithRawResponse:
+    """``client.beta.admin.api_keys``: ``list``, ``create``, ``delete`` (raw responses)"""
+
+    def list(
+        self,
+        *,
+        limit: int | NotGiven = ...,
+        offset: int | NotGiven = ...,
+        name: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[APIKeysExtendedOUT, APIKeyExtendedOUT]:
+        """Get Api Keys."""
+    def create(
+        self,
+        *,
+        workspace_uuid: str,
+        user_id: str,
+        name: str | NotGiven | None = ...,
+        expiration: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[APIKeyOUT]:
+        """Create Api Key."""
+    def delete(
+        self,
+        key_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[DeleteAPIKeyOUT]:
+        """Delete Api Key."""
+
+
+class AdminAuditLogsWithRawResponse:
+    """``client.beta.admin.audit_logs``: ``list`` (raw responses)"""
+
+    def list(
+        self,
+        *,
+        actor_type: Sequence[str] | NotGiven | None = ...,
+        event_type: Sequence[str] | NotGiven | None = ...,
+        target_type: Sequence[str] | NotGiven | None = ...,
+        actor_user_uuid: str | NotGiven | None = ...,
+        sort: str | NotGiven = ...,
+        after: str | NotGiven | None = ...,
+        before: str | NotGiven | None = ...,
+        limit: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[builtins.list[AuditLogOut]]:
+        """Get Audit Logs."""
+
+
+class AdminBillingWithRawResponse:
+    """``client.beta.admin.billing``: ``get_rate_limits``, ``get_spend_limits``, ``update_spend_l... (raw responses)"""
+
+    def get_rate_limits(self, **options: Unpack[RequestOptions]) -> RawResponse[RateLimitsOUT]:
+        """Get Rate Limits"""
+    def get_spend_limits(self, **options: Unpack[RequestOptions]) -> RawResponse[LimitsOUT]:
+        """Get Spend Limits."""
+    def update_spend_limits(
+        self,
+        *,
+        amount: int,
+        no_monthly_limit: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[LimitsOUT]:
+        """Update Spend Limits."""
+    def get_usage(
+        self,
+        *,
+        month: str | NotGiven | None = ...,
+        year: str | NotGiven | None = ...,
+        workspace_id: str | NotGiven | None = ...,
+        api_zone: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[UsageOUTJSON]:
+        """Get Usage."""
+
+
+class AdminScimWithRawResponse:
+    """``client.beta.admin.scim``: ``trigger_sync``, ``get_sync_run`` (raw responses)"""
+
+    def trigger_sync(
+        self,
+        *,
+        dry_run: bool | NotGiven = ...,
+        sync_config: AdminScimSyncConfig | dict[str, Any] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[AdminScimSyncTriggerOUT]:
+        """Trigger Scim Sync."""
+    def get_sync_run(
+        self,
+        run_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[AdminScimSyncRunOUT]:
+        """Get Scim Sync Run."""
+
+
+class AdminUserGroupsWithRawResponse:
+    """``client.beta.admin.user_groups``: ``list``, ``create``, ``provision_workspace``, ``get``,... (raw responses)"""
+
+    def list(
+        self,
+        *,
+        page: int | NotGiven = ...,
+        page_size: int | NotGiven = ...,
+        search: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[AdminUserGroupsOut, AdminUserGroupOut]:
+        """Get User Groups."""
+    def create(
+        self,
+        *,
+        name: str,
+        description: str | NotGiven | None = ...,
+        target_type: str | NotGiven | None = ...,
+        parent_group_ids: Sequence[str] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[AdminUserGroupOut]:
+        """Create User Group."""
+    def provision_workspace(
+        self,
+        *,
+        user_group_uuid: str,
+        workspace_uuid: str,
+        workspace_role: str | NotGiven | None = ...,
+        workspace_role_name: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Provision Group To Workspace."""
+    def get(
+        self,
+        group_uuid: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[AdminUserGroupOut]:
+        """Get User Group."""
+    def update(
+        self,
+        group_uuid: str,
+        *,
+        name: str | NotGiven | None = ...,
+        description: str | NotGiven | None = ...,
+        target_type: str | NotGiven | None = ...,
+        parent_group_ids: Sequence[str] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[AdminUserGroupOut]:
+        """Update User Group."""
+    def delete(self, group_uuid: str, **options: Unpack[RequestOptions]) -> RawResponse[None]:
+        """Delete User Group."""
+    def list_members(
+        self,
+        group_uuid: str,
+        *,
+        page: int | NotGiven = ...,
+        page_size: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[AdminUserGroupMembersOut, AdminUserGroupMemberOut]:
+        """Get User Group Members."""
+    def add_members(
+        self,
+        group_uuid: str,
+        *,
+        user_uuids: Sequence[str],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Assign Users To Group."""
+    def remove_members(
+        self,
+        group_uuid: str,
+        *,
+        user_uuids: Sequence[str],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Remove Users From Group."""
+    def list_workspaces(
+        self,
+        group_uuid: str,
+        *,
+        page: int | NotGiven = ...,
+        page_size: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[GroupWorkspaceAssignmentsOut, GroupWorkspaceAssignmentOut]:
+        """Get Group Workspace Assignments."""
+    def add_workspace(
+        self,
+        group_uuid: str,
+        *,
+        workspace_uuid: str,
+        role_names: Sequence[str] | NotGiven | None = ...,
+        roles: Sequence[str] | NotGiven | None = ...,
+        role: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Assign Group To Workspace."""
+    def update_workspace(
+        self,
+        group_uuid: str,
+        workspace_uuid: str,
+        *,
+        role_names: Sequence[str] | NotGiven | None = ...,
+        roles: Sequence[str] | NotGiven | None = ...,
+        role: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Update Group Workspace Assignment."""
+    def remove_workspace(
+        self,
+        group_uuid: str,
+        workspace_uuid: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Remove Group From Workspace."""
+    def update_organization_role(
+        self,
+        group_uuid: str,
+        *,
+        organization_role: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Update User Group Organization Role."""
+    def list_nested(
+        self,
+        group_uuid: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[NestedGroupsOut]:
+        """Get Nested Groups Admin."""
+    def set_nested(
+        self,
+        group_uuid: str,
+        *,
+        child_group_uuids: Sequence[str],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Set Nested Groups Admin."""
+
+
+class AdminUsersWithRawResponse:
+    """``client.beta.admin.users``: ``list``, ``create``, ``invite``, ``list_invites``, ``delete_... (raw responses)"""
+
+    def list(
+        self,
+        *,
+        page: int | NotGiven = ...,
+        page_size: int | NotGiven = ...,
+        email: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[OrganizationAdminUsersOUT, AdminOrganizationMemberOUT]:
+        """Get Users."""
+    def create(
+        self,
+        *,
+        body: Sequence[OrganizationMemberCreate | dict[str, Any]],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[OrganizationUsersCreateOUT]:
+        """Create Users."""
+    def invite(
+        self,
+        *,
+        email: str,
+        role_names: Sequence[str] | NotGiven | None = ...,
+        roles: Sequence[str] | NotGiven | None = ...,
+        role_name: str | NotGiven | None = ...,
+        role: str | NotGiven | None = ...,
+        subscription_type: str | NotGiven | None = ...,
+        subscription_types: Sequence[str] | NotGiven | None = ...,
+        subscription_seat_automatic_granting: bool | NotGiven = ...,
+        email_language: str | NotGiven | None = ...,
+        workspace_uuids: Sequence[str] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[OrganizationInvitesCreateOUT]:
+        """Invite Users."""
+    def list_invites(
+        self,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[builtins.list[OrganizationUserInviteOUT]]:
+        """Get Invite."""
+    def delete_invite(
+        self,
+        invite_uuid: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[DeleteOUT]:
+        """Delete Invite"""
+    def update(
+        self,
+        user_id: str,
+        *,
+        role_names: Sequence[str] | NotGiven | None = ...,
+        roles: Sequence[str] | NotGiven | None = ...,
+        role_name: str | NotGiven | None = ...,
+        role: str | NotGiven | None = ...,
+        subscription_types: Sequence[str] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[AdminOrganizationMemberOUT]:
+        """Update User."""
+    def delete(
+        self,
+        user_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[DeleteOUT]:
+        """Delete User."""
+    def get(
+        self,
+        user_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[AdminUserOUT]:
+        """Get User."""
+    def list_roles(self, **options: Unpack[RequestOptions]) -> RawResponse[RolesOut]:
+        """Get Roles."""
+
+
+class AdminVibeCodeAnalyticsWithRawResponse:
+    """``client.beta.admin.vibe_code_analytics``: ``get_workspace_stats``, ``get_organization_sta... (raw responses)"""
+
+    def get_workspace_stats(
+        self,
+        *,
+        start_time: int,
+        end_time: int,
+        workspace_id: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[VibeWorkspaceStatsOUT]:
+        """Usage by workspace."""
+    def get_organization_stats(
+        self,
+        *,
+        start_time: int,
+        end_time: int,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[VibeOrganizationStatsOUT]:
+        """Usage by organization."""
+
+
+class AdminVibeWorkAnalyticsWithRawResponse:
+    """``client.beta.admin.vibe_work_analytics``: ``get_user_stats``, ``get_agent_stats``, ``get_... (raw responses)"""
+
+    def get_user_stats(
+        self,
+        *,
+        start_time: int,
+        end_time: int,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[VibeWorkByUserStatsOUT]:
+        """Usage by user."""
+    def get_agent_stats(
+        self,
+        *,
+        start_time: int,
+        end_time: int,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[VibeWorkByAgentStatsOUT]:
+        """Usage by agent."""
+    def get_time_stats(
+        self,
+        *,
+        start_time: int,
+        end_time: int,
+        granularity: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[VibeWorkByTimeStatsOUT]:
+        """Usage over time."""
+
+
+class AdminWorkspacesWithRawResponse:
+    """``client.beta.admin.workspaces``: ``list``, ``create``, ``update``, ``delete``, ``add_user... (raw responses)"""
+
+    def list(
+        self,
+        *,
+        is_archived: bool | NotGiven = ...,
+        page: int | NotGiven = ...,
+        page_size: int | NotGiven = ...,
+        search: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[WorkspacesOut, WorkspaceOUT]:
+        """Get Workspaces."""
+    def create(
+        self,
+        *,
+        name: str,
+        admin_user_id: str,
+        description: str | NotGiven = ...,
+        icon: str | NotGiven = ...,
+        add_all_org_members: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[WorkspaceEnrichedOUT]:
+        """Create Workspace."""
+    def update(
+        self,
+        workspace_uuid: str,
+        *,
+        name: str | NotGiven | None = ...,
+        description: str | NotGiven | None = ...,
+        icon: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[WorkspaceOUT]:
+        """Update Workspaces."""
+    def delete(
+        self,
+        workspace_uuid: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Delete Workspaces."""
+    def add_users(
+        self,
+        workspace_uuid: str,
+        *,
+        members: Sequence[WorkspaceMemberSingleIN | dict[str, Any]] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[AddUsersToWorkspaceOUT]:
+        """Add Users Workspaces."""
+    def update_users(
+        self,
+        workspace_uuid: str,
+        *,
+        members: Sequence[WorkspaceMemberSingleIN | dict[str, Any]] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[AddOrUpdateUsersToWorkspaceOUT]:
+        """Add Or Update Users Workspaces."""
+    def remove_users(
+        self,
+        workspace_uuid: str,
+        *,
+        members: Sequence[BaseWorkspaceMemberIN | dict[str, Any]],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[RemoveWorkspaceMembersOUT]:
+        """Remove Users Workspaces."""
 
 
 class AgentsWithRawResponse:
@@ -1171,9 +3673,100 @@ class AgentsWithRawResponse:
 
 
 class AudioWithRawResponse:
-    """Audio (``client.audio.transcriptions``). (raw responses)"""
+    """Audio: ``transcriptions`` (hand-written), ``speech`` and ``voices`` (generated). (raw responses)"""
 
+    speech: AudioSpeechWithRawResponse
+    voices: AudioVoicesWithRawResponse
     transcriptions: TranscriptionsWithRawResponse
+
+
+class AudioSpeechWithRawResponse:
+    """``client.audio.speech``: ``complete``, ``stream`` (raw responses)"""
+
+    def complete(
+        self,
+        *,
+        input: str,
+        model: str | NotGiven | None = ...,
+        metadata: dict[str, Any] | NotGiven | None = ...,
+        prompt_cache_key: str | NotGiven | None = ...,
+        voice_id: str | NotGiven | None = ...,
+        ref_audio: str | NotGiven | None = ...,
+        response_format: str | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[AudioSpeechCompleteResponse]:
+        """Speech"""
+    def stream(
+        self,
+        *,
+        input: str,
+        model: str | NotGiven | None = ...,
+        metadata: dict[str, Any] | NotGiven | None = ...,
+        prompt_cache_key: str | NotGiven | None = ...,
+        voice_id: str | NotGiven | None = ...,
+        ref_audio: str | NotGiven | None = ...,
+        response_format: str | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> SpeechStream:
+        """Speech"""
+
+
+class AudioVoicesWithRawResponse:
+    """``client.audio.voices``: ``list``, ``create``, ``delete``, ``update``, ``get``, ``get_samp... (raw responses)"""
+
+    def list(
+        self,
+        *,
+        limit: int | NotGiven = ...,
+        offset: int | NotGiven = ...,
+        type: str | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[VoiceListResponse, VoiceResponse]:
+        """List all voices."""
+    def create(
+        self,
+        *,
+        name: str,
+        sample_audio: str,
+        slug: str | NotGiven | None = ...,
+        languages: Sequence[str] | NotGiven = ...,
+        gender: str | NotGiven | None = ...,
+        age: int | NotGiven | None = ...,
+        tags: Sequence[str] | NotGiven | None = ...,
+        color: str | NotGiven | None = ...,
+        description: str | NotGiven | None = ...,
+        retention_notice: int | NotGiven = ...,
+        sample_filename: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[VoiceResponse]:
+        """Create a new voice."""
+    def delete(
+        self,
+        voice_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[VoiceResponse]:
+        """Delete a custom voice"""
+    def update(
+        self,
+        voice_id: str,
+        *,
+        name: str | NotGiven | None = ...,
+        languages: Sequence[str] | NotGiven | None = ...,
+        gender: str | NotGiven | None = ...,
+        age: int | NotGiven | None = ...,
+        tags: Sequence[str] | NotGiven | None = ...,
+        description: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[VoiceResponse]:
+        """Update voice metadata."""
+    def get(
+        self,
+        voice_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[VoiceResponse]:
+        """Get voice details."""
+    def get_sample_audio(self, voice_id: str, **options: Unpack[RequestOptions]) -> BinaryResponse:
+        """Get voice sample audio."""
 
 
 class BatchWithRawResponse:
@@ -1263,8 +3856,15 @@ class BatchJobsWithRawResponse:
 
 
 class BetaWithRawResponse:
-    """Beta groups of the API: ``agents``, ``conversations`` and ``libraries``. (raw responses)"""
+    """Beta groups of the API: ``agents``, ``conversations``, ``libraries`` (hand-written) and (raw responses)"""
 
+    admin: AdminWithRawResponse
+    connectors: ConnectorsWithRawResponse
+    observability: ObservabilityWithRawResponse
+    prompts: PromptsWithRawResponse
+    rag: RagWithRawResponse
+    skills: SkillsWithRawResponse
+    users: UsersWithRawResponse
     agents: BetaAgentsWithRawResponse
     conversations: ConversationsWithRawResponse
     libraries: LibrariesWithRawResponse
@@ -1492,6 +4092,222 @@ class ClassifiersWithRawResponse:
         **options: Unpack[RequestOptions],
     ) -> RawResponse[ClassificationResponse]:
         """Classify one conversation or several with a classifier model."""
+
+
+class ConnectorsWithRawResponse:
+    """``client.beta.connectors``: ``create``, ``list``, ``get_auth_url``, ``share``, ``unshare``... (raw responses)"""
+
+    def create(
+        self,
+        *,
+        name: str,
+        description: str,
+        server: str,
+        protocol: str | NotGiven = ...,
+        title: str | NotGiven | None = ...,
+        icon_url: str | NotGiven | None = ...,
+        visibility: str | NotGiven = ...,
+        headers: dict[str, Any] | NotGiven | None = ...,
+        global_headers: dict[str, GlobalHeaderValue] | NotGiven = ...,
+        auth_data: AuthData | dict[str, Any] | NotGiven | None = ...,
+        oauth2_server_metadata: ExtendedOAuthServerMetadata | dict[str, Any] | NotGiven | None = ...,
+        oauth2_server_metadata_url: str | NotGiven | None = ...,
+        system_prompt: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Connector]:
+        """Create a new connector."""
+    def list(
+        self,
+        *,
+        query_filters: ConnectorsQueryFilters | dict[str, Any] | NotGiven = ...,
+        cursor: str | NotGiven | None = ...,
+        page_size: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[PaginatedConnectors, Connector]:
+        """List all connectors."""
+    def get_auth_url(
+        self,
+        connector_id_or_name: str,
+        *,
+        app_return_url: str | NotGiven | None = ...,
+        method_type: str | NotGiven = ...,
+        credentials_name: str | NotGiven | None = ...,
+        credentials_title: str | NotGiven | None = ...,
+        github_installation_link: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[AuthUrlResponse]:
+        """Get the auth URL for a connector."""
+    def share(
+        self,
+        connector_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[MessageResponse]:
+        """Share a private connector to the current workspace."""
+    def unshare(
+        self,
+        connector_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[MessageResponse]:
+        """Unshare a connector from the current workspace."""
+    def activate_for_consumer(
+        self,
+        connector_id: str,
+        consumer_scope: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[MessageResponse]:
+        """Activate a connector for the given consumer (organization, workspace, user)."""
+    def deactivate_for_consumer(
+        self,
+        connector_id: str,
+        consumer_scope: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[MessageResponse]:
+        """Deactivate a connector for the current consumer (at organization, workspace or user"""
+    def call_tool(
+        self,
+        tool_name: str,
+        connector_id_or_name: str,
+        *,
+        credentials_name: str | NotGiven | None = ...,
+        arguments: dict[str, Any] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ConnectorToolCallResponse]:
+        """Call Connector Tool."""
+    def list_tools(
+        self,
+        connector_id_or_name: str,
+        *,
+        page: int | NotGiven = ...,
+        page_size: int | NotGiven = ...,
+        refresh: bool | NotGiven = ...,
+        pretty: bool | NotGiven = ...,
+        credentials_name: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[builtins.list[MCPTool] | builtins.list[dict[str, Any]]]:
+        """List tools for a connector."""
+    def get_authentication_methods(
+        self,
+        connector_id_or_name: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[builtins.list[PublicAuthenticationMethod]]:
+        """Get authentication methods for a connector."""
+    def list_organization_credentials(
+        self,
+        connector_id_or_name: str,
+        *,
+        auth_type: str | NotGiven | None = ...,
+        fetch_default: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[CredentialsResponse]:
+        """List organization credentials for a connector."""
+    def create_or_update_organization_credentials(
+        self,
+        connector_id_or_name: str,
+        *,
+        name: str,
+        title: str | NotGiven | None = ...,
+        is_default: bool | NotGiven | None = ...,
+        credentials: ConnectionCredentials | dict[str, Any] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[MessageResponse]:
+        """Create or update organization credentials for a connector."""
+    def list_workspace_credentials(
+        self,
+        connector_id_or_name: str,
+        *,
+        auth_type: str | NotGiven | None = ...,
+        fetch_default: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[CredentialsResponse]:
+        """List workspace credentials for a connector."""
+    def create_or_update_workspace_credentials(
+        self,
+        connector_id_or_name: str,
+        *,
+        name: str,
+        title: str | NotGiven | None = ...,
+        is_default: bool | NotGiven | None = ...,
+        credentials: ConnectionCredentials | dict[str, Any] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[MessageResponse]:
+        """Create or update workspace credentials for a connector."""
+    def list_user_credentials(
+        self,
+        connector_id_or_name: str,
+        *,
+        auth_type: str | NotGiven | None = ...,
+        fetch_default: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[CredentialsResponse]:
+        """List user credentials for a connector."""
+    def create_or_update_user_credentials(
+        self,
+        connector_id_or_name: str,
+        *,
+        name: str,
+        title: str | NotGiven | None = ...,
+        is_default: bool | NotGiven | None = ...,
+        credentials: ConnectionCredentials | dict[str, Any] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[MessageResponse]:
+        """Create or update user credentials for a connector."""
+    def delete_all_user_credentials(
+        self,
+        connector_id_or_name: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[MessageResponse]:
+        """Delete all user credentials for a connector."""
+    def delete_organization_credentials(
+        self,
+        credentials_name: str,
+        connector_id_or_name: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[MessageResponse]:
+        """Delete organization credentials for a connector."""
+    def delete_workspace_credentials(
+        self,
+        credentials_name: str,
+        connector_id_or_name: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[MessageResponse]:
+        """Delete workspace credentials for a connector."""
+    def delete_user_credentials(
+        self,
+        credentials_name: str,
+        connector_id_or_name: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[MessageResponse]:
+        """Delete user credentials for a connector."""
+    def get(
+        self,
+        connector_id_or_name: str,
+        *,
+        fetch_user_data: bool | NotGiven = ...,
+        fetch_customer_data: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Connector]:
+        """Get a connector."""
+    def update(
+        self,
+        connector_id: str,
+        *,
+        title: str | NotGiven | None = ...,
+        name: str | NotGiven | None = ...,
+        description: str | NotGiven | None = ...,
+        icon_url: str | NotGiven | None = ...,
+        system_prompt: str | NotGiven | None = ...,
+        protocol: str | NotGiven = ...,
+        server: str | NotGiven | None = ...,
+        auth_methods: Sequence[AuthenticationMethodCreateOrUpdateRequest | dict[str, Any]] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Connector]:
+        """Update a connector."""
+    def delete(
+        self,
+        connector_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[MessageResponse]:
+        """Delete a connector."""
 
 
 class ConversationsWithRawResponse:
@@ -2042,6 +4858,531 @@ class ModelsWithRawResponse:
         """Unarchive a fine-tuned model."""
 
 
+class ObservabilityWithRawResponse:
+    """``client.beta.observability``: ``campaigns``, ``chat_completion_events``, ``datasets``, ``... (raw responses)"""
+
+    campaigns: ObservabilityCampaignsWithRawResponse
+    chat_completion_events: ObservabilityChatCompletionEventsWithRawResponse
+    datasets: ObservabilityDatasetsWithRawResponse
+    judges: ObservabilityJudgesWithRawResponse
+    logs: ObservabilityLogsWithRawResponse
+    spans: ObservabilitySpansWithRawResponse
+    traces: ObservabilityTracesWithRawResponse
+
+
+class ObservabilityCampaignsWithRawResponse:
+    """``client.beta.observability.campaigns``: ``create``, ``list``, ``get``, ``delete``, ``get_... (raw responses)"""
+
+    def create(
+        self,
+        *,
+        search_params: FilterPayload | dict[str, Any],
+        judge_id: str,
+        name: str,
+        description: str,
+        max_nb_events: int,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Campaign]:
+        """Create and start a new campaign"""
+    def list(
+        self,
+        *,
+        page_size: int | NotGiven = ...,
+        page: int | NotGiven = ...,
+        q: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[ListCampaignsResponse, Campaign]:
+        """Get all campaigns"""
+    def get(
+        self,
+        campaign_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Campaign]:
+        """Get campaign by id"""
+    def delete(self, campaign_id: str, **options: Unpack[RequestOptions]) -> RawResponse[None]:
+        """Delete a campaign"""
+    def get_status(
+        self,
+        campaign_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[FetchCampaignStatusResponse]:
+        """Get campaign status by campaign id"""
+    def list_selected_events(
+        self,
+        campaign_id: str,
+        *,
+        page_size: int | NotGiven = ...,
+        page: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[ListCampaignSelectedEventsResponse, ChatCompletionEventPreview]:
+        """Get event ids that were selected by the given campaign"""
+
+
+class ObservabilityChatCompletionEventsWithRawResponse:
+    """``client.beta.observability.chat_completion_events``: ``search``, ``search_ids``, ``get``,... (raw responses)"""
+
+    fields: ObservabilityChatCompletionEventsFieldsWithRawResponse
+    def search(
+        self,
+        *,
+        search_params: FilterPayload | dict[str, Any],
+        page_size: int | NotGiven = ...,
+        cursor: str | NotGiven | None = ...,
+        extra_fields: Sequence[str] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[SearchChatCompletionEventsResponse, ChatCompletionEventPreview]:
+        """Get Chat Completion Events"""
+    def search_ids(
+        self,
+        *,
+        search_params: FilterPayload | dict[str, Any],
+        extra_fields: Sequence[str] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[SearchChatCompletionEventIdsResponse]:
+        """Alternative to /search that returns only the IDs and that can return many IDs at once"""
+    def get(
+        self,
+        event_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ChatCompletionEvent]:
+        """Get Chat Completion Event"""
+    def list_similar(
+        self,
+        event_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[SearchChatCompletionEventsResponse]:
+        """Get Similar Chat Completion Events"""
+    def judge(
+        self,
+        event_id: str,
+        *,
+        judge_definition: CreateJudgeRequest | dict[str, Any],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[JudgeOutput]:
+        """Run Judge on an event based on the given options"""
+
+
+class ObservabilityChatCompletionEventsFieldsWithRawResponse:
+    """``client.beta.observability.chat_completion_events.fields``: ``list``, ``get_options``, ``... (raw responses)"""
+
+    def list(
+        self,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ListChatCompletionFieldsResponse]:
+        """Get Chat Completion Fields"""
+    def get_options(
+        self,
+        field_name: str,
+        *,
+        operator: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[FetchChatCompletionFieldOptionsResponse]:
+        """Get Chat Completion Field Options"""
+    def get_options_counts(
+        self,
+        field_name: str,
+        *,
+        filter_params: FilterPayload | dict[str, Any] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[FetchFieldOptionCountsResponse]:
+        """Get Chat Completion Field Options Counts"""
+
+
+class ObservabilityDatasetsWithRawResponse:
+    """``client.beta.observability.datasets``: ``create``, ``list``, ``fetch``, ``delete``, ``upd... (raw responses)"""
+
+    records: ObservabilityDatasetsRecordsWithRawResponse
+    def create(
+        self,
+        *,
+        name: str,
+        description: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Dataset]:
+        """Create a new empty dataset"""
+    def list(
+        self,
+        *,
+        page_size: int | NotGiven = ...,
+        page: int | NotGiven = ...,
+        q: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[ListDatasetsResponse, DatasetPreview]:
+        """List existing datasets"""
+    def fetch(
+        self,
+        dataset_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[DatasetPreview]:
+        """Get dataset by id"""
+    def delete(self, dataset_id: str, **options: Unpack[RequestOptions]) -> RawResponse[None]:
+        """Delete a dataset"""
+    def update(
+        self,
+        dataset_id: str,
+        *,
+        name: str | NotGiven | None = ...,
+        description: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[DatasetPreview]:
+        """Patch dataset"""
+    def list_records(
+        self,
+        dataset_id: str,
+        *,
+        page_size: int | NotGiven = ...,
+        page: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[ListDatasetRecordsResponse, DatasetRecord]:
+        """List existing records in the dataset"""
+    def create_record(
+        self,
+        dataset_id: str,
+        *,
+        payload: dict[str, Any],
+        properties: dict[str, Any] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[DatasetRecord]:
+        """Add a record to the dataset"""
+    def import_from_campaign(
+        self,
+        dataset_id: str,
+        *,
+        campaign_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[DatasetImportTask]:
+        """Populate the dataset with records from a campaign"""
+    def import_from_explorer(
+        self,
+        dataset_id: str,
+        *,
+        completion_event_ids: Sequence[str],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[DatasetImportTask]:
+        """Populate the dataset with records from the explorer"""
+    def import_from_file(
+        self,
+        dataset_id: str,
+        *,
+        file_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[DatasetImportTask]:
+        """Populate the dataset with records from an uploaded file"""
+    def import_from_playground(
+        self,
+        dataset_id: str,
+        *,
+        conversation_ids: Sequence[str],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[DatasetImportTask]:
+        """Populate the dataset with records from playground conversations"""
+    def import_from_dataset_records(
+        self,
+        dataset_id: str,
+        *,
+        dataset_record_ids: Sequence[str],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[DatasetImportTask]:
+        """Populate the dataset with records from another dataset"""
+    def export_to_jsonl(
+        self,
+        dataset_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ExportDatasetResponse]:
+        """Export to the Files API and retrieve presigned URL to download the resulting JSONL file"""
+    def fetch_task(
+        self,
+        dataset_id: str,
+        task_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[DatasetImportTask]:
+        """Get status of a dataset import task"""
+    def list_tasks(
+        self,
+        dataset_id: str,
+        *,
+        page_size: int | NotGiven = ...,
+        page: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[ListDatasetImportTasksResponse, DatasetImportTask]:
+        """List import tasks for the given dataset"""
+
+
+class ObservabilityDatasetsRecordsWithRawResponse:
+    """``client.beta.observability.datasets.records``: ``fetch``, ``delete``, ``bulk_delete``, ``... (raw responses)"""
+
+    def fetch(
+        self,
+        dataset_record_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[DatasetRecord]:
+        """Get the content of a given dataset record"""
+    def delete(
+        self,
+        dataset_record_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Delete a record from a dataset"""
+    def bulk_delete(
+        self,
+        *,
+        dataset_record_ids: Sequence[str],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Delete multiple records from datasets"""
+    def judge(
+        self,
+        dataset_record_id: str,
+        *,
+        judge_definition: CreateJudgeRequest | dict[str, Any],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[JudgeOutput]:
+        """Run Judge on a dataset record based on the given options"""
+    def update_payload(
+        self,
+        dataset_record_id: str,
+        *,
+        payload: dict[str, Any],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Update a dataset record payload"""
+    def update_properties(
+        self,
+        dataset_record_id: str,
+        *,
+        properties: dict[str, Any],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Update dataset record properties"""
+
+
+class ObservabilityJudgesWithRawResponse:
+    """``client.beta.observability.judges``: ``create``, ``list``, ``fetch``, ``delete``, ``updat... (raw responses)"""
+
+    def create(
+        self,
+        *,
+        name: str,
+        description: str,
+        model_name: str,
+        output: CreateJudgeOutput | dict[str, Any],
+        instructions: str,
+        tools: Sequence[str],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Judge]:
+        """Create a new judge"""
+    def list(
+        self,
+        *,
+        type_filter: Sequence[str] | NotGiven | None = ...,
+        model_filter: Sequence[str] | NotGiven | None = ...,
+        page_size: int | NotGiven = ...,
+        page: int | NotGiven = ...,
+        q: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[ListJudgesResponse, Judge]:
+        """Get judges with optional filtering and search"""
+    def fetch(self, judge_id: str, **options: Unpack[RequestOptions]) -> RawResponse[Judge]:
+        """Get judge by id"""
+    def delete(self, judge_id: str, **options: Unpack[RequestOptions]) -> RawResponse[None]:
+        """Delete a judge"""
+    def update(
+        self,
+        judge_id: str,
+        *,
+        name: str,
+        description: str,
+        model_name: str,
+        output: UpdateJudgeOutput | dict[str, Any],
+        instructions: str,
+        tools: Sequence[str],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Update a judge"""
+    def judge_conversation(
+        self,
+        judge_id: str,
+        *,
+        messages: Sequence[dict[str, Any]],
+        properties: dict[str, Any] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[JudgeOutput]:
+        """Run a saved judge on a conversation"""
+
+
+class ObservabilityLogsWithRawResponse:
+    """``client.beta.observability.logs``: ``search``, ``list``, ``fetch_options`` (raw responses)"""
+
+    def search(
+        self,
+        *,
+        from_: str | NotGiven | None = ...,
+        to: str | NotGiven | None = ...,
+        page_size: int | NotGiven = ...,
+        cursor: str | NotGiven | None = ...,
+        search_expression: str | NotGiven | None = ...,
+        order: str | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[GetLogs, GetLog]:
+        """Search logs"""
+    def list(self, **options: Unpack[RequestOptions]) -> RawResponse[GetLogFields]:
+        """Get log field definitions"""
+    def fetch_options(
+        self,
+        field_name: str,
+        *,
+        from_: str | NotGiven | None = ...,
+        to: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[GetLogFieldOptions]:
+        """Get options for a log field"""
+
+
+class ObservabilitySpansWithRawResponse:
+    """``client.beta.observability.spans``: ``search_spans``, ``aggregate``, ``search_span_evalua... (raw responses)"""
+
+    def search_spans(
+        self,
+        *,
+        from_: str | NotGiven | None = ...,
+        to: str | NotGiven | None = ...,
+        page_size: int | NotGiven = ...,
+        cursor: str | NotGiven | None = ...,
+        search_expression: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[GetSpans, GetSpan]:
+        """Search spans"""
+    def aggregate(
+        self,
+        *,
+        metric: MetricDefinition | dict[str, Any],
+        from_: str | NotGiven | None = ...,
+        to: str | NotGiven | None = ...,
+        dimensions: Sequence[str] | NotGiven = ...,
+        time_dimension: TimeDimension | dict[str, Any] | NotGiven | None = ...,
+        search_expression: str | NotGiven | None = ...,
+        order_by: Sequence[OrderByClause | dict[str, Any]] | NotGiven | None = ...,
+        limit: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Aggregation]:
+        """Aggregate spans"""
+    def search_span_evaluations(
+        self,
+        *,
+        from_: str | NotGiven | None = ...,
+        to: str | NotGiven | None = ...,
+        page_size: int | NotGiven = ...,
+        cursor: str | NotGiven | None = ...,
+        search_expression: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[GetSpanEvaluations, GetSpanEvaluation]:
+        """Search span evaluations"""
+    def search_latest_span_evaluations(
+        self,
+        *,
+        from_: str | NotGiven | None = ...,
+        to: str | NotGiven | None = ...,
+        page_size: int | NotGiven = ...,
+        cursor: str | NotGiven | None = ...,
+        search_expression: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[GetSpanEvaluations, GetSpanEvaluation]:
+        """Search latest span evaluations"""
+    def list_span_fields(self, **options: Unpack[RequestOptions]) -> RawResponse[GetSpanFields]:
+        """Get span field definitions"""
+    def list_span_eval_fields(
+        self,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[GetSpanEvaluationFields]:
+        """Get span evaluation field definitions"""
+    def fetch_span_field_options(
+        self,
+        field_name: str,
+        *,
+        from_: str | NotGiven | None = ...,
+        to: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[GetSpanFieldOptions]:
+        """Get options for a span field"""
+    def fetch_span_eval_field_options(
+        self,
+        field_name: str,
+        *,
+        from_: str | NotGiven | None = ...,
+        to: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[GetSpanEvaluationFieldOptions]:
+        """Get options for a span evaluation field"""
+
+
+class ObservabilityTracesWithRawResponse:
+    """``client.beta.observability.traces``: ``search``, ``aggregate``, ``get_trace_fields``, ``g... (raw responses)"""
+
+    def search(
+        self,
+        *,
+        from_: str | NotGiven | None = ...,
+        to: str | NotGiven | None = ...,
+        page_size: int | NotGiven = ...,
+        cursor: str | NotGiven | None = ...,
+        search_expression: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[GetTraces, GetTrace]:
+        """Search traces"""
+    def aggregate(
+        self,
+        *,
+        metric: MetricDefinition | dict[str, Any],
+        from_: str | NotGiven | None = ...,
+        to: str | NotGiven | None = ...,
+        dimensions: Sequence[str] | NotGiven = ...,
+        time_dimension: TimeDimension | dict[str, Any] | NotGiven | None = ...,
+        search_expression: str | NotGiven | None = ...,
+        order_by: Sequence[OrderByClause | dict[str, Any]] | NotGiven | None = ...,
+        limit: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Aggregation]:
+        """Aggregate traces"""
+    def get_trace_fields(self, **options: Unpack[RequestOptions]) -> RawResponse[GetTraceFields]:
+        """Get trace field definitions"""
+    def get_trace_by_id(
+        self,
+        trace_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[GetTrace]:
+        """Get trace by id"""
+    def get_trace_spans(
+        self,
+        trace_id: str,
+        *,
+        from_: str | NotGiven | None = ...,
+        to: str | NotGiven | None = ...,
+        page_size: int | NotGiven = ...,
+        cursor: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[GetSpans, GetSpan]:
+        """Get trace spans"""
+    def fetch_options(
+        self,
+        field_name: str,
+        *,
+        from_: str | NotGiven | None = ...,
+        to: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[GetTraceFieldOptions]:
+        """Get options for a trace field"""
+    def get_span_by_id(
+        self,
+        trace_id: str,
+        span_id: str,
+        *,
+        from_: str | NotGiven | None = ...,
+        to: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[GetSpan]:
+        """Get span by id"""
+
+
 class OcrWithRawResponse:
     """Optical character recognition. (raw responses)"""
 
@@ -2065,6 +5406,255 @@ class OcrWithRawResponse:
         **options: Unpack[RequestOptions],
     ) -> RawResponse[OCRResponse]:
         """Read a document (PDF, image, ...) into markdown, page by page."""
+
+
+class PromptsWithRawResponse:
+    """``client.beta.prompts``: ``list``, ``create``, ``get``, ``delete``, ``update_metadata``, `... (raw responses)"""
+
+    def list(
+        self,
+        *,
+        page_size: int | NotGiven = ...,
+        page_token: str | NotGiven = ...,
+        alias: str | NotGiven = ...,
+        fields: Sequence[str] | NotGiven = ...,
+        sort_field: str | NotGiven = ...,
+        sort_direction_: str | NotGiven = ...,
+        sort_by: str | NotGiven = ...,
+        sort_direction: str | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[ListPromptsResponse, Prompt]:
+        """ListPrompts"""
+    def create(
+        self,
+        *,
+        name: str,
+        definition: PromptDefinition | dict[str, Any],
+        title: str | NotGiven = ...,
+        description: str | NotGiven = ...,
+        notes: str | NotGiven = ...,
+        sharing_scope: str | NotGiven = ...,
+        aliases: Sequence[str] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Prompt]:
+        """CreatePrompt"""
+    def get(
+        self,
+        prompt_id: str,
+        *,
+        version: int | NotGiven = ...,
+        alias: str | NotGiven = ...,
+        fields: Sequence[str] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Prompt]:
+        """GetPrompt"""
+    def delete(
+        self,
+        prompt_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[dict[str, Any]]:
+        """DeletePrompt"""
+    def update_metadata(
+        self,
+        prompt_id: str,
+        *,
+        title: str | NotGiven = ...,
+        description: str | NotGiven = ...,
+        sharing_scope: str | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Prompt]:
+        """UpdatePrompt"""
+    def list_versions(
+        self,
+        prompt_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ListPromptVersionsResponse]:
+        """ListPromptVersions"""
+    def create_version(
+        self,
+        prompt_id: str,
+        *,
+        definition: PromptDefinition | dict[str, Any],
+        notes: str | NotGiven = ...,
+        aliases: Sequence[str] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[CreatePromptVersionResponse]:
+        """CreatePromptVersion"""
+    def get_version(
+        self,
+        prompt_id: str,
+        version: int,
+        *,
+        fields: Sequence[str] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Prompt]:
+        """GetPromptVersion"""
+    def update_version_metadata(
+        self,
+        prompt_id: str,
+        version: int,
+        *,
+        notes: str | NotGiven = ...,
+        aliases: AliasList | dict[str, Any] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Prompt]:
+        """UpdatePromptVersionMetadata"""
+
+
+class RagWithRawResponse:
+    """``client.beta.rag``: ``ingestion_pipeline_configurations``, ``search_indexes`` (raw responses)"""
+
+    ingestion_pipeline_configurations: RagIngestionPipelineConfigurationsWithRawResponse
+    search_indexes: RagSearchIndexesWithRawResponse
+
+
+class RagIngestionPipelineConfigurationsWithRawResponse:
+    """``client.beta.rag.ingestion_pipeline_configurations``: ``list``, ``register``, ``update_ru... (raw responses)"""
+
+    def list(
+        self,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[builtins.list[IngestionPipelineConfiguration]]:
+        """List ingestion pipeline configurations."""
+    def register(
+        self,
+        *,
+        name: str,
+        pipeline_composition: dict[str, str] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[IngestionPipelineConfiguration]:
+        """Register Config."""
+    def update_run_info(
+        self,
+        id: str,
+        *,
+        execution_time: str,
+        chunks_count: int,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[IngestionPipelineConfiguration]:
+        """Update Run Info"""
+
+
+class RagSearchIndexesWithRawResponse:
+    """``client.beta.rag.search_indexes``: ``get_deployment_summaries``, ``register_deployment``,... (raw responses)"""
+
+    def get_deployment_summaries(
+        self,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[GetDeploymentSummariesResponse]:
+        """Get Deployment Summaries."""
+    def register_deployment(
+        self,
+        *,
+        name: str,
+        deployment: RegisterDeploymentRequestVespaDeployment | dict[str, Any],
+        status: str | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[RegisterSearchIndexResponseIndex]:
+        """Register (or re-register) a search index"""
+    def unregister_deployment(
+        self,
+        deployment_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Any]:
+        """Unregister Deployment."""
+    def update_index_metrics(
+        self,
+        deployment_id: str,
+        *,
+        body: IndexMetricsUpdate | dict[str, Any],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Any]:
+        """Update Index Metrics."""
+
+
+class SkillsWithRawResponse:
+    """``client.beta.skills``: ``list``, ``create``, ``get``, ``delete``, ``update_metadata``, ``... (raw responses)"""
+
+    def list(
+        self,
+        *,
+        page_size: int | NotGiven = ...,
+        page_token: str | NotGiven = ...,
+        alias: str | NotGiven = ...,
+        fields: Sequence[str] | NotGiven = ...,
+        sort_field: str | NotGiven = ...,
+        sort_direction_: str | NotGiven = ...,
+        sort_by: str | NotGiven = ...,
+        sort_direction: str | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[ListSkillsResponse, Skill]:
+        """ListSkills"""
+    def create(
+        self,
+        *,
+        name: str,
+        definition: SkillDefinition | dict[str, Any],
+        notes: str | NotGiven = ...,
+        sharing_scope: str | NotGiven = ...,
+        aliases: Sequence[str] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Skill]:
+        """CreateSkill"""
+    def get(
+        self,
+        skill_id: str,
+        *,
+        version: int | NotGiven = ...,
+        alias: str | NotGiven = ...,
+        fields: Sequence[str] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Skill]:
+        """GetSkill"""
+    def delete(
+        self,
+        skill_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[dict[str, Any]]:
+        """DeleteSkill"""
+    def update_metadata(
+        self,
+        skill_id: str,
+        *,
+        sharing_scope: str | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Skill]:
+        """UpdateSkill"""
+    def list_versions(
+        self,
+        skill_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ListSkillVersionsResponse]:
+        """ListSkillVersions"""
+    def create_version(
+        self,
+        skill_id: str,
+        *,
+        definition: SkillDefinition | dict[str, Any],
+        notes: str | NotGiven = ...,
+        aliases: Sequence[str] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[CreateSkillVersionResponse]:
+        """CreateSkillVersion"""
+    def get_version(
+        self,
+        skill_id: str,
+        version: int,
+        *,
+        fields: Sequence[str] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Skill]:
+        """GetSkillVersion"""
+    def update_version_metadata(
+        self,
+        skill_id: str,
+        version: int,
+        *,
+        notes: str | NotGiven = ...,
+        aliases: AliasList | dict[str, Any] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Skill]:
+        """UpdateSkillVersionMetadata"""
 
 
 class TranscriptionsWithRawResponse:
@@ -2102,9 +5692,587 @@ class TranscriptionsWithRawResponse:
         """Stream a transcription: the same parameters as :meth:`complete`."""
 
 
+class UsersWithRawResponse:
+    """``client.beta.users``: ``get_identity``, ``list_organizations``, ``list_workspaces`` (raw responses)"""
+
+    def get_identity(self, **options: Unpack[RequestOptions]) -> RawResponse[UserIdentity]:
+        """Get Identity"""
+    def list_organizations(
+        self,
+        *,
+        offset: int | NotGiven = ...,
+        limit: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[ListOrganizationsResponse, UserOrganization]:
+        """List Organizations."""
+    def list_workspaces(
+        self,
+        *,
+        organization_id: str | NotGiven | None = ...,
+        offset: int | NotGiven = ...,
+        limit: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[ListWorkspacesResponse, UserWorkspace]:
+        """List Workspaces."""
+
+
+class WorkflowsWithRawResponse:
+    """``client.workflows``: the generated operations, plus :meth:`execute_workflow_and_wait`. (raw responses)"""
+
+    deployments: WorkflowsDeploymentsWithRawResponse
+    events: WorkflowsEventsWithRawResponse
+    executions: WorkflowsExecutionsWithRawResponse
+    metrics: WorkflowsMetricsWithRawResponse
+    runs: WorkflowsRunsWithRawResponse
+    schedules: WorkflowsSchedulesWithRawResponse
+    def get_workflows(
+        self,
+        *,
+        status: str | Sequence[str] | NotGiven | None = ...,
+        include_shared: bool | NotGiven = ...,
+        available_in_chat_assistant: bool | NotGiven | None = ...,
+        deployment_name: Sequence[str] | NotGiven | None = ...,
+        deployment_status: str | NotGiven | None = ...,
+        archived: bool | NotGiven | None = ...,
+        tags: Sequence[str] | NotGiven | None = ...,
+        sort_by: str | NotGiven | None = ...,
+        order: str | NotGiven = ...,
+        cursor: str | NotGiven | None = ...,
+        limit: int | NotGiven = ...,
+        active_only: bool | NotGiven = ...,
+        search: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[WorkflowListResponse, WorkflowBasicDefinition]:
+        """Get Workflows"""
+    def get_workflow_registrations(
+        self,
+        *,
+        workflow_id: str | NotGiven | None = ...,
+        task_queue: str | NotGiven | None = ...,
+        active_only: bool | NotGiven = ...,
+        include_shared: bool | NotGiven = ...,
+        workflow_search: str | NotGiven | None = ...,
+        archived: bool | NotGiven | None = ...,
+        with_workflow: bool | NotGiven = ...,
+        available_in_chat_assistant: bool | NotGiven | None = ...,
+        limit: int | NotGiven = ...,
+        cursor: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[WorkflowRegistrationListResponse, WorkflowRegistration]:
+        """Get Workflow Registrations"""
+    def execute_workflow(
+        self,
+        workflow_identifier: str,
+        *,
+        execution_id: str | NotGiven | None = ...,
+        input: dict[str, Any] | NotGiven | None = ...,
+        wait_for_result: bool | NotGiven = ...,
+        timeout_seconds: float | NotGiven | None = ...,
+        custom_tracing_attributes: dict[str, str] | NotGiven | None = ...,
+        force_new_trace: bool | NotGiven = ...,
+        extensions: dict[str, Any] | NotGiven | None = ...,
+        task_queue: str | NotGiven | None = ...,
+        deployment_name: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[WorkflowExecutionResponse | WorkflowExecutionSyncResponse]:
+        """Execute Workflow"""
+    def execute_workflow_registration(
+        self,
+        workflow_registration_id: str,
+        *,
+        execution_id: str | NotGiven | None = ...,
+        input: dict[str, Any] | NotGiven | None = ...,
+        wait_for_result: bool | NotGiven = ...,
+        timeout_seconds: float | NotGiven | None = ...,
+        custom_tracing_attributes: dict[str, str] | NotGiven | None = ...,
+        force_new_trace: bool | NotGiven = ...,
+        extensions: dict[str, Any] | NotGiven | None = ...,
+        task_queue: str | NotGiven | None = ...,
+        deployment_name: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[WorkflowExecutionResponse | WorkflowExecutionSyncResponse]:
+        """Execute Workflow Registration"""
+    def get_workflow(
+        self,
+        workflow_identifier: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[WorkflowGetResponse]:
+        """Get Workflow"""
+    def update_workflow(
+        self,
+        workflow_identifier: str,
+        *,
+        display_name: str | NotGiven | None = ...,
+        description: str | NotGiven | None = ...,
+        available_in_chat_assistant: bool | NotGiven | None = ...,
+        tags: Sequence[str] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[WorkflowUpdateResponse]:
+        """Update Workflow"""
+    def get_workflow_registration(
+        self,
+        workflow_registration_id: str,
+        *,
+        with_workflow: bool | NotGiven = ...,
+        include_shared: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[WorkflowRegistrationGetResponse]:
+        """Get Workflow Registration"""
+    def bulk_archive_workflows(
+        self,
+        *,
+        workflow_ids: Sequence[str],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[WorkflowBulkArchiveResponse]:
+        """Bulk Archive Workflows"""
+    def bulk_unarchive_workflows(
+        self,
+        *,
+        workflow_ids: Sequence[str],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[WorkflowBulkUnarchiveResponse]:
+        """Bulk Unarchive Workflows"""
+    def archive_workflow(
+        self,
+        workflow_identifier: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[WorkflowArchiveResponse]:
+        """Archive Workflow"""
+    def unarchive_workflow(
+        self,
+        workflow_identifier: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[WorkflowUnarchiveResponse]:
+        """Unarchive Workflow"""
+    def execute_workflow_and_wait(
+        self,
+        workflow_identifier: str,
+        *,
+        input: dict[str, Any] | None = ...,
+        poll_interval: float = ...,
+        timeout: float | None = ...,
+        on_progress: Callable[[WorkflowExecutionResponse], object] | None = ...,
+        raise_on_failure: bool = ...,
+        deployment_name: str | None = ...,
+        **options: Unpack[PollOptions],
+    ) -> RawResponse[WorkflowExecutionResponse]:
+        """Start a workflow execution and poll it every ``poll_interval`` seconds until done."""
+
+
+class WorkflowsDeploymentsWithRawResponse:
+    """``client.workflows.deployments``: ``list_deployments``, ``create_deployment``, ``update_de... (raw responses)"""
+
+    def list_deployments(
+        self,
+        *,
+        active_only: bool | NotGiven = ...,
+        is_hardened: bool | NotGiven | None = ...,
+        workflow_name: str | NotGiven | None = ...,
+        search: str | NotGiven | None = ...,
+        order_by: str | NotGiven | None = ...,
+        order: str | NotGiven = ...,
+        limit: int | NotGiven | None = ...,
+        cursor: str | NotGiven | None = ...,
+        workspace_id: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[DeploymentListResponse, DeploymentResponse]:
+        """List Deployments"""
+    def create_deployment(
+        self,
+        *,
+        name: str,
+        spec: DeploymentWorkerSpecInput | dict[str, Any],
+        resources: DeploymentResourceConfig | dict[str, Any] | NotGiven | None = ...,
+        hardened: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ManagedDeploymentResponse]:
+        """Create Deployment"""
+    def update_deployment(
+        self,
+        name: str,
+        *,
+        spec: WorkflowsWorkerSpecUpdate | dict[str, Any] | NotGiven | None = ...,
+        resources: DeploymentResourceConfigUpdate | dict[str, Any] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ManagedDeploymentResponse]:
+        """Update Deployment"""
+    def delete_deployment(
+        self,
+        name: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ManagedDeploymentResponse]:
+        """Delete Deployment"""
+    def get_deployment(
+        self,
+        name: str,
+        *,
+        workflow_name: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[DeploymentDetailResponse]:
+        """Get Deployment"""
+    def stop_deployment(
+        self,
+        name: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ManagedDeploymentResponse]:
+        """Stop Deployment"""
+    def start_deployment(
+        self,
+        name: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ManagedDeploymentResponse]:
+        """Start Deployment"""
+    def restart_deployment(
+        self,
+        name: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ManagedDeploymentResponse]:
+        """Restart Deployment"""
+    def list_deployment_workers(
+        self,
+        name: str,
+        *,
+        worker_status: str | NotGiven | None = ...,
+        limit: int | NotGiven = ...,
+        cursor: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[DeploymentWorkerListResponse, DeploymentWorkerResponse]:
+        """List Deployment Workers"""
+    def get_deployment_logs(
+        self,
+        name: str,
+        *,
+        worker_name: str | NotGiven | None = ...,
+        workflow_name: str | NotGiven | None = ...,
+        after: str | NotGiven | None = ...,
+        before: str | NotGiven | None = ...,
+        order: str | NotGiven = ...,
+        cursor: str | NotGiven | None = ...,
+        limit: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[DeploymentLogSearchResponse, DeploymentLogRecord]:
+        """Get Deployment Logs."""
+    def stream_deployment_logs(
+        self,
+        name: str,
+        *,
+        worker_name: str | NotGiven | None = ...,
+        workflow_name: str | NotGiven | None = ...,
+        after: str | NotGiven | None = ...,
+        last_event_id: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Stream[DeploymentLogRecord | StreamError]:
+        """Stream Deployment Logs."""
+
+
+class WorkflowsEventsWithRawResponse:
+    """``client.workflows.events``: ``get_stream_events``, ``get_workflow_events`` (raw responses)"""
+
+    def get_stream_events(
+        self,
+        *,
+        scope: str | NotGiven = ...,
+        activity_name: str | NotGiven = ...,
+        activity_id: str | NotGiven = ...,
+        workflow_name: str | NotGiven = ...,
+        workflow_exec_id: str | NotGiven = ...,
+        root_workflow_exec_id: str | NotGiven = ...,
+        parent_workflow_exec_id: str | NotGiven = ...,
+        stream: str | NotGiven = ...,
+        start_seq: int | NotGiven = ...,
+        metadata_filters: dict[str, Any] | NotGiven | None = ...,
+        workflow_event_types: Sequence[str] | NotGiven | None = ...,
+        last_event_id: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Stream[StreamEventSsePayload | StreamEventSseErrorData]:
+        """Get Stream Events"""
+    def get_workflow_events(
+        self,
+        *,
+        root_workflow_exec_id: str | NotGiven | None = ...,
+        workflow_exec_id: str | NotGiven | None = ...,
+        workflow_run_id: str | NotGiven | None = ...,
+        limit: int | NotGiven = ...,
+        cursor: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ListWorkflowEventResponse]:
+        """Get Workflow Events"""
+
+
+class WorkflowsExecutionsWithRawResponse:
+    """``client.workflows.executions``: ``get_workflow_execution``, ``get_workflow_execution_hist... (raw responses)"""
+
+    def get_workflow_execution(
+        self,
+        execution_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[WorkflowExecutionResponse]:
+        """Get Workflow Execution"""
+    def get_workflow_execution_history(
+        self,
+        execution_id: str,
+        *,
+        decode_payloads: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Any]:
+        """Get Workflow Execution History"""
+    def signal_workflow_execution(
+        self,
+        execution_id: str,
+        *,
+        name: str,
+        input: NetworkEncodedInput | dict[str, Any] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[SignalWorkflowResponse]:
+        """Signal Workflow Execution"""
+    def query_workflow_execution(
+        self,
+        execution_id: str,
+        *,
+        name: str,
+        input: NetworkEncodedInput | dict[str, Any] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[QueryWorkflowResponse]:
+        """Query Workflow Execution"""
+    def terminate_workflow_execution(
+        self,
+        execution_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Terminate Workflow Execution"""
+    def batch_terminate_workflow_executions(
+        self,
+        *,
+        execution_ids: Sequence[str],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[BatchExecutionResponse]:
+        """Batch Terminate Workflow Executions"""
+    def cancel_workflow_execution(
+        self,
+        execution_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Cancel Workflow Execution"""
+    def batch_cancel_workflow_executions(
+        self,
+        *,
+        execution_ids: Sequence[str],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[BatchExecutionResponse]:
+        """Batch Cancel Workflow Executions"""
+    def reset_workflow(
+        self,
+        execution_id: str,
+        *,
+        event_id: int,
+        reason: str | NotGiven | None = ...,
+        exclude_signals: bool | NotGiven = ...,
+        exclude_updates: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Reset Workflow"""
+    def update_workflow_execution(
+        self,
+        execution_id: str,
+        *,
+        name: str,
+        input: NetworkEncodedInput | dict[str, Any] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[UpdateWorkflowResponse]:
+        """Update Workflow Execution"""
+    def get_workflow_execution_trace_info(
+        self,
+        execution_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ExecutionTraceInfoResponse]:
+        """Get Workflow Execution Trace Info"""
+    def get_workflow_execution_trace_otel(
+        self,
+        execution_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[WorkflowExecutionTraceOTelResponse]:
+        """Get Workflow Execution Trace Otel"""
+    def get_workflow_execution_trace_summary(
+        self,
+        execution_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[WorkflowExecutionTraceSummaryResponse]:
+        """Get Workflow Execution Trace Summary"""
+    def get_workflow_execution_trace_events(
+        self,
+        execution_id: str,
+        *,
+        merge_same_id_events: bool | NotGiven = ...,
+        include_internal_events: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[WorkflowExecutionTraceEventsResponse]:
+        """Get Workflow Execution Trace Events"""
+    def stream(
+        self,
+        execution_id: str,
+        *,
+        event_source: str | NotGiven | None = ...,
+        last_event_id: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Stream[StreamEventSsePayload | StreamEventSseErrorData]:
+        """Stream"""
+    def get_workflow_execution_logs(
+        self,
+        execution_id: str,
+        *,
+        run_id: str | NotGiven | None = ...,
+        activity_id: str | NotGiven | None = ...,
+        after: str | NotGiven | None = ...,
+        before: str | NotGiven | None = ...,
+        order: str | NotGiven = ...,
+        cursor: str | NotGiven | None = ...,
+        limit: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[ExecutionLogSearchResponse, ExecutionLogRecord]:
+        """Get Workflow Execution Logs."""
+    def stream_workflow_execution_logs(
+        self,
+        execution_id: str,
+        *,
+        run_id: str | NotGiven | None = ...,
+        activity_id: str | NotGiven | None = ...,
+        after: str | NotGiven | None = ...,
+        last_event_id: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Stream[ExecutionLogRecord | StreamError]:
+        """Stream Workflow Execution Logs."""
+
+
+class WorkflowsMetricsWithRawResponse:
+    """``client.workflows.metrics``: ``get_workflow_metrics`` (raw responses)"""
+
+    def get_workflow_metrics(
+        self,
+        workflow_name: str,
+        *,
+        start_time: str | NotGiven | None = ...,
+        end_time: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[WorkflowMetrics]:
+        """Get Workflow Metrics."""
+
+
+class WorkflowsRunsWithRawResponse:
+    """``client.workflows.runs``: ``list_runs``, ``get_run``, ``get_run_history`` (raw responses)"""
+
+    def list_runs(
+        self,
+        *,
+        workflow_identifier: str | NotGiven | None = ...,
+        root_execution_id: str | NotGiven | None = ...,
+        search: str | NotGiven | None = ...,
+        status: str | Sequence[str] | NotGiven | None = ...,
+        deployment_name: str | NotGiven | None = ...,
+        sort_by: str | NotGiven | None = ...,
+        order: str | NotGiven = ...,
+        start_time_after: str | NotGiven | None = ...,
+        start_time_before: str | NotGiven | None = ...,
+        end_time_after: str | NotGiven | None = ...,
+        end_time_before: str | NotGiven | None = ...,
+        user_id: str | NotGiven | None = ...,
+        workflow_tags: Sequence[str] | NotGiven | None = ...,
+        include_internal: bool | NotGiven = ...,
+        page_size: int | NotGiven = ...,
+        next_page_token: str | NotGiven | None = ...,
+        search_key: Sequence[str] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[WorkflowExecutionListResponse, WorkflowExecutionWithoutResultResponse]:
+        """List Runs"""
+    def get_run(
+        self,
+        run_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[WorkflowExecutionResponse]:
+        """Get Run"""
+    def get_run_history(
+        self,
+        run_id: str,
+        *,
+        decode_payloads: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Any]:
+        """Get Run History"""
+
+
+class WorkflowsSchedulesWithRawResponse:
+    """``client.workflows.schedules``: ``get_schedules``, ``schedule_workflow``, ``get_schedule``... (raw responses)"""
+
+    def get_schedules(
+        self,
+        *,
+        workflow_name: str | NotGiven | None = ...,
+        user_id: str | NotGiven | None = ...,
+        status: str | NotGiven | None = ...,
+        search: str | NotGiven | None = ...,
+        page_size: int | NotGiven | None = ...,
+        next_page_token: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Paginator[WorkflowScheduleListResponse, ScheduleDefinitionOutput]:
+        """Get Schedules"""
+    def schedule_workflow(
+        self,
+        *,
+        schedule: ScheduleDefinition | dict[str, Any],
+        workflow_registration_id: str | NotGiven | None = ...,
+        workflow_version_id: str | NotGiven | None = ...,
+        workflow_identifier: str | NotGiven | None = ...,
+        workflow_task_queue: str | NotGiven | None = ...,
+        schedule_id: str | NotGiven | None = ...,
+        deployment_name: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[WorkflowScheduleResponse]:
+        """Schedule Workflow"""
+    def get_schedule(
+        self,
+        schedule_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ScheduleDefinitionOutput]:
+        """Get Schedule"""
+    def unschedule_workflow(self, schedule_id: str, **options: Unpack[RequestOptions]) -> RawResponse[None]:
+        """Unschedule Workflow"""
+    def update_schedule(
+        self,
+        schedule_id: str,
+        *,
+        schedule: PartialScheduleDefinition | dict[str, Any],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[WorkflowScheduleResponse]:
+        """Update Schedule"""
+    def pause_schedule(
+        self,
+        schedule_id: str,
+        *,
+        note: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Pause Schedule"""
+    def resume_schedule(
+        self,
+        schedule_id: str,
+        *,
+        note: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Resume Schedule"""
+    def trigger_schedule(
+        self,
+        schedule_id: str,
+        *,
+        overlap: int | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Trigger Schedule"""
+
+
 class MistralWithRawResponse:
     """Mistral.with_raw_response: methods return a RawResponse."""
 
+    workflows: WorkflowsWithRawResponse
     chat: ChatWithRawResponse
     fim: FimWithRawResponse
     embeddings: EmbeddingsWithRawResponse
@@ -2117,3 +6285,39 @@ class MistralWithRawResponse:
     audio: AudioWithRawResponse
     agents: AgentsWithRawResponse
     beta: BetaWithRawResponse
+    @overload
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = ...,
+        query: Mapping[str, Any] | None = ...,
+        cast_to: None = ...,
+        auth: AuthScheme = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Any]: ...
+    @overload
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = ...,
+        query: Mapping[str, Any] | None = ...,
+        cast_to: type[T],
+        auth: AuthScheme = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[T]: ...
+    @overload
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = ...,
+        query: Mapping[str, Any] | None = ...,
+        cast_to: Any,
+        auth: AuthScheme = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Any]: ...

@@ -1,22 +1,28 @@
-"""``AsyncMistral``: configuration, lazily created resources, ``with_options``, closing."""
+"""``AsyncMistral``: configuration, lazily created resources, ``with_options``, closing, and
+``request()`` for any endpoint."""
 
 from __future__ import annotations
 
 import copy
-import importlib
 import os
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar, overload
 
 from ._errors import InvalidParameterError
+from ._resource_slot import ResourceSlot
 from ._session import ClientConfig, SessionCore, env_server_url
-from ._types import DEFAULT_TIMEOUT, NOT_GIVEN, NotGiven, Timeout
+from ._types import DEFAULT_TIMEOUT, NOT_GIVEN, AuthScheme, NotGiven, Timeout
+from .resources._slots import ClientSlots
 
 if TYPE_CHECKING:
+    from typing import Unpack
+
     import aiohttp
 
     from ._raw import AsyncMistralWithRawResponse
+    from ._types import RequestOptions
     from .resources.agents import AsyncAgents
     from .resources.audio import AsyncAudio
     from .resources.batch import AsyncBatch
@@ -30,9 +36,7 @@ if TYPE_CHECKING:
     from .resources.models import AsyncModels
     from .resources.ocr import AsyncOcr
 
-__all__ = ["SERVERS", "AsyncMistral"]
-
-R = TypeVar("R")
+__all__ = ["SERVERS", "AsyncMistral", "ResourceSlot"]
 
 SERVERS: dict[str, str] = {
     "global": "https://api.mistral.ai",
@@ -41,38 +45,16 @@ SERVERS: dict[str, str] = {
 }
 """The API's servers by name, for ``server=``."""
 
+T = TypeVar("T")
 
-class ResourceSlot(Generic[R]):
-    """A resource attribute, imported and built on first access (keeps imports cheap)."""
+ApiKey = str | Callable[[], str] | Callable[[], Awaitable[str]]
+"""An API key, or a function (plain or async) returning it, called per request."""
 
-    def __init__(self, target: str) -> None:
-        self.target = target
-        self.name = ""
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    def load(self) -> type[R]:
-        """The resource class (importing its module now)."""
-        module, _, cls = self.target.partition(":")
-        resource: type[R] = getattr(importlib.import_module(module, __package__), cls)
-        return resource
-
-    @overload
-    def __get__(self, obj: None, owner: type) -> ResourceSlot[R]: ...
-    @overload
-    def __get__(self, obj: object, owner: type) -> R: ...
-    def __get__(self, obj: object | None, owner: type) -> ResourceSlot[R] | R:
-        if obj is None:
-            return self
-        # A nested resource (client.beta.agents) belongs to the client, not to its parent.
-        client = getattr(obj, "_client", obj)
-        resource = self.load()(client)  # type: ignore[call-arg]
-        obj.__dict__[self.name] = resource  # later reads skip the descriptor
-        return resource
+_METHOD: Final = re.compile(r"[A-Za-z]+")
+_UNSAFE_IN_PATH: Final = re.compile(r"[\x00-\x20\x7f#]")
 
 
-class AsyncMistral:
+class AsyncMistral(ClientSlots):
     """The asynchronous Mistral client.
 
     ::
@@ -84,6 +66,10 @@ class AsyncMistral:
     Args:
         api_key: The API key, or a function (plain or async) returning it, called per
             request. Defaults to the ``MISTRAL_API_KEY`` environment variable.
+        admin_api_key: The key of the admin operations (``client.beta.admin``), or a
+            function returning it; the ordinary key is never sent to them, nor this one
+            to the others. Defaults to the ``MISTRAL_ADMIN_API_KEY`` environment
+            variable. A client may have only an admin key.
         server: ``"global"`` (the default), ``"eu"`` or ``"us"``.
         server_url: The API's base URL, overriding ``server``; defaults to the
             ``MISTRAL_SERVER_URL`` environment variable, then the ``server``'s URL.
@@ -128,8 +114,9 @@ class AsyncMistral:
 
     def __init__(
         self,
-        api_key: str | Callable[[], str] | Callable[[], Awaitable[str]] | None = None,
+        api_key: ApiKey | None = None,
         *,
+        admin_api_key: ApiKey | None = None,
         server: Literal["global", "eu", "us"] | None = None,
         server_url: str | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
@@ -143,12 +130,14 @@ class AsyncMistral:
         http_session: aiohttp.ClientSession | None = None,
     ) -> None:
         if api_key is None:
-            api_key = os.environ.get("MISTRAL_API_KEY")
-            if not api_key:
-                raise InvalidParameterError(
-                    "api_key",
-                    "no API key: pass api_key= or set the MISTRAL_API_KEY environment variable",
-                )
+            api_key = os.environ.get("MISTRAL_API_KEY") or None
+        if admin_api_key is None:
+            admin_api_key = os.environ.get("MISTRAL_ADMIN_API_KEY") or None
+        if api_key is None and admin_api_key is None:
+            raise InvalidParameterError(
+                "api_key",
+                "no API key: pass api_key= or set the MISTRAL_API_KEY environment variable",
+            )
         if server_url is None:
             if server is not None:
                 if server not in SERVERS:
@@ -167,6 +156,7 @@ class AsyncMistral:
             max_retries=max_retries,
             stream_timeout=stream_timeout,
             default_headers=default_headers or {},
+            admin_api_key=admin_api_key,
         )
         self._core = SessionCore(
             http_session=http_session,
@@ -195,7 +185,8 @@ class AsyncMistral:
     def with_options(
         self,
         *,
-        api_key: str | Callable[[], str] | Callable[[], Awaitable[str]] | None = None,
+        api_key: ApiKey | None = None,
+        admin_api_key: ApiKey | None = None,
         server_url: str | None = None,
         timeout: float | Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
@@ -218,8 +209,108 @@ class AsyncMistral:
                 config.stream_timeout if isinstance(stream_timeout, NotGiven) else stream_timeout
             ),
             default_headers={**config.default_headers, **(default_headers or {})},
+            admin_api_key=config.admin_api_key if admin_api_key is None else admin_api_key,
         )
         return clone
+
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        query: Mapping[str, Any] | None = None,
+        cast_to: None = None,
+        auth: AuthScheme = "bearer",
+        **options: Unpack[RequestOptions],
+    ) -> Any: ...
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        query: Mapping[str, Any] | None = None,
+        cast_to: type[T],
+        auth: AuthScheme = "bearer",
+        **options: Unpack[RequestOptions],
+    ) -> T: ...
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        query: Mapping[str, Any] | None = None,
+        cast_to: Any,
+        auth: AuthScheme = "bearer",
+        **options: Unpack[RequestOptions],
+    ) -> Any: ...
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        query: Mapping[str, Any] | None = None,
+        cast_to: Any = None,
+        auth: AuthScheme = "bearer",
+        **options: Unpack[RequestOptions],
+    ) -> Any:
+        """Call any endpoint of the API, even one newer than this SDK.
+
+        The call has the SDK's auth, retries, timeouts, typed errors and per-call options.
+        ``path`` is the API path (``"/v1/..."``, already encoded where it must be); ``body``
+        is sent as JSON; ``query`` values are sent as the SDK's are (lists repeat the
+        name, booleans are ``true``/``false``, ``None`` is left out). The result is the
+        decoded JSON, or ``cast_to`` (an SDK type, a union or ``list[...]`` of them) built
+        from it with the SDK's converter; ``None`` for a 204.
+        ``auth`` is ``"bearer"``, ``"admin"`` (the admin key) or ``"x-api-key"``. ::
+
+            models = await client.request("GET", "/v1/models", query={"limit": 5})
+        """
+        if not isinstance(method, str) or not _METHOD.fullmatch(method):
+            raise InvalidParameterError("method", f"must be an HTTP method name, not {method!r}")
+        if (
+            not isinstance(path, str)
+            or not path.startswith("/")
+            or path.startswith("//")
+            or _UNSAFE_IN_PATH.search(path)
+        ):
+            raise InvalidParameterError(
+                "path",
+                "must be a path starting with '/' (not a URL), without spaces, control "
+                "characters or '#'",
+            )
+        if query is not None and not isinstance(query, Mapping):
+            raise InvalidParameterError("query", f"must be a mapping, not {type(query).__name__}")
+        from yarl import URL
+
+        encoded = str(URL(path))
+        if cast_to is None:
+            cast: Callable[[Any], Any] = _as_is
+        else:
+            from ._converter import structure
+
+            target = cast_to
+
+            def cast(data: Any) -> Any:
+                return structure(data, target)
+
+        return await self._core.request(
+            self._config,
+            method.upper(),
+            encoded,
+            cast,
+            body=body,
+            query=query,
+            options=options,
+            raw=self._raw,
+            auth=auth,
+        )
 
     @property
     def with_raw_response(self) -> AsyncMistralWithRawResponse:
@@ -254,3 +345,7 @@ class AsyncMistral:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} base_url={self._config.base_url!r}>"
+
+
+def _as_is(data: Any) -> Any:
+    return data

@@ -27,6 +27,13 @@ The job helpers add three, in the modules of their groups and exported here too:
     MistralError
     ├── FineTuningJobError       a fine-tuning job ended FAILED, FAILED_VALIDATION or CANCELLED
     └── BatchJobError            a batch job ended FAILED, TIMEOUT_EXCEEDED or CANCELLED
+
+Waiting for a workflow execution (``workflows.execute_workflow_and_wait``) adds two::
+
+    APITimeoutError
+    └── WorkflowWaitTimeoutError     the wait ran out of time (the execution goes on)
+    MistralError
+    └── WorkflowExecutionError       the execution ended FAILED, CANCELED, TERMINATED or TIMED_OUT
 """
 
 from __future__ import annotations
@@ -55,6 +62,8 @@ __all__ = [
     "RateLimitError",
     "ResponseValidationError",
     "UnprocessableEntityError",
+    "WorkflowExecutionError",
+    "WorkflowWaitTimeoutError",
 ]
 
 _MAX_MESSAGE = 500
@@ -318,3 +327,29 @@ def make_status_error(
         detail=detail,
         request_id=request_id,
     )
+
+
+class WorkflowExecutionError(MistralError):
+    """A workflow execution ended without completing (``FAILED``, ``CANCELED``...).
+
+    ``execution`` is the last execution read (its ``status``, ``result``...).
+    """
+
+    def __init__(self, execution: Any) -> None:
+        self.execution = execution
+        status = getattr(execution, "status", None)
+        execution_id = getattr(execution, "execution_id", None)
+        super().__init__(f"Workflow execution {execution_id} ended {status}")
+
+
+class WorkflowWaitTimeoutError(APITimeoutError):
+    """Waiting for a workflow execution ran out of time; the execution goes on.
+
+    ``execution`` is the last execution read, or ``None`` when none was read.
+    """
+
+    def __init__(self, execution_id: str, timeout: float, execution: Any) -> None:
+        self.execution_id = execution_id
+        self.timeout = timeout
+        self.execution = execution
+        super().__init__(f"Workflow execution {execution_id} was not done after {timeout:g} s")

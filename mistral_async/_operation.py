@@ -119,7 +119,8 @@ class Operation(Generic[R]):
         """For list operations: the page's attribute holding the items."""
         self.next_params = next_params
         self.fixed = fixed
-        """Body fields always sent (``{"stream": True}`` for a streaming twin)."""
+        """Body fields always sent (``{"stream": True}`` for a streaming twin; ``{}`` makes a
+        required body whose fields are all optional go out even when none is given)."""
         self._cast: Callable[[Any], Any] | None = None
 
     def __repr__(self) -> str:
@@ -178,6 +179,7 @@ class Operation(Generic[R]):
                 if headers is None:
                     headers = {}
                 headers[wire] = str(value)
-        if self.fixed:
+        if self.fixed is not None:
+            # Always-sent fields; ``{}`` for a required body whose fields are all optional.
             body = {**(body or {}), **self.fixed}
         return path, query, body, headers

@@ -8,11 +8,13 @@ from datetime import datetime
 from mistral_async._binary import AsyncBinaryResponse
 from mistral_async._pagination import AsyncPaginator
 from mistral_async._response import RawResponse
-from mistral_async._types import NotGiven, PollOptions, RequestOptions
+from mistral_async._streaming import AsyncStream
+from mistral_async._types import AuthScheme, NotGiven, PollOptions, RequestOptions
 from mistral_async._uploads import FileInput
 from mistral_async.lib.batch import BatchRequestInput, ProgressCallback
 from mistral_async.lib.chat_stream import AsyncChatCompletionStream
 from mistral_async.lib.conversation_stream import AsyncConversationStream
+from mistral_async.lib.speech import AsyncSpeechStream
 from mistral_async.lib.transcription_stream import AsyncTranscriptionStream
 from mistral_async.resources.agents import ReasoningEffort
 from mistral_async.resources.batch import BatchJobStatus
@@ -22,19 +24,471 @@ from mistral_async.resources.conversations import HandoffExecution
 from mistral_async.resources.files import FilePurpose, FileSource, SampleType
 from mistral_async.resources.fine_tuning import Hyperparameters
 from mistral_async.resources.libraries import EntityType, ShareLevel
+from mistral_async.types.admin import APIKeyExtendedOUT, APIKeyOUT, APIKeysExtendedOUT, AddOrUpdateUsersToWorkspaceOUT, AddUsersToWorkspaceOUT, AdminOrganizationMemberOUT, AdminScimSyncConfig, AdminScimSyncRunOUT, AdminScimSyncTriggerOUT, AdminUserGroupMemberOut, AdminUserGroupMembersOut, AdminUserGroupOut, AdminUserGroupsOut, AdminUserOUT, AuditLogOut, BaseWorkspaceMemberIN, DeleteAPIKeyOUT, DeleteOUT, GroupWorkspaceAssignmentOut, GroupWorkspaceAssignmentsOut, LimitsOUT, NestedGroupsOut, OrganizationAdminUsersOUT, OrganizationInvitesCreateOUT, OrganizationMemberCreate, OrganizationUserInviteOUT, OrganizationUsersCreateOUT, RateLimitsOUT, RemoveWorkspaceMembersOUT, RolesOut, UsageOUTJSON, VibeOrganizationStatsOUT, VibeWorkByAgentStatsOUT, VibeWorkByTimeStatsOUT, VibeWorkByUserStatsOUT, VibeWorkspaceStatsOUT, WorkspaceEnrichedOUT, WorkspaceMemberSingleIN, WorkspaceOUT, WorkspacesOut
 from mistral_async.types.audio import TimestampGranularity, TranscriptionResponse
+from mistral_async.types.audio_speech import AudioSpeechCompleteResponse
+from mistral_async.types.audio_voices import VoiceListResponse, VoiceResponse
 from mistral_async.types.batch import BatchEndpoint, BatchJob, BatchRequest, BatchResult, DeleteBatchJobResponse, ListBatchJobsResponse
 from mistral_async.types.beta_agents import Agent, AgentAliasResponse, AgentListPage, AgentTool, CompletionArgs
 from mistral_async.types.chat import ChatCompletionResponse, FIMCompletionResponse, MessageParam, Prediction, ResponseFormat, Tool, ToolChoice
 from mistral_async.types.classifiers import ClassificationResponse, InstructParam, ModerationResponse
+from mistral_async.types.common import AliasList
+from mistral_async.types.connectors import AuthData, AuthUrlResponse, AuthenticationMethodCreateOrUpdateRequest, ConnectionCredentials, Connector, ConnectorToolCallResponse, ConnectorsQueryFilters, CredentialsResponse, ExtendedOAuthServerMetadata, GlobalHeaderValue, MCPTool, MessageResponse, PaginatedConnectors, PublicAuthenticationMethod
 from mistral_async.types.conversations import Conversation, ConversationEntry, ConversationHistory, ConversationMessages, ConversationResponse, ToolCallConfirmation
 from mistral_async.types.embeddings import EmbeddingResponse
 from mistral_async.types.files import DeleteFileResponse, FileObject, FileSignedURL, ListFilesResponse
 from mistral_async.types.fine_tuning import ClassifierTargetIn, DetailedFineTuningJob, FineTuningJob, GithubRepositoryIn, JobStatus, JobsOut, LegacyJobMetadataOut, TrainingFileParam, WandbIntegration
 from mistral_async.types.libraries import Document, DocumentTextContent, Library, ListDocumentsResponse, ListLibrariesResponse, ListSharingResponse, ProcessingStatus, Sharing
 from mistral_async.types.models import ArchiveModelResponse, DeleteModelResponse, FineTunedModel, ModelCard, ModelList, UnarchiveModelResponse
+from mistral_async.types.observability import Aggregation, Campaign, ChatCompletionEvent, ChatCompletionEventPreview, CreateJudgeOutput, CreateJudgeRequest, Dataset, DatasetImportTask, DatasetPreview, DatasetRecord, ExportDatasetResponse, FetchCampaignStatusResponse, FetchChatCompletionFieldOptionsResponse, FetchFieldOptionCountsResponse, FilterPayload, GetLog, GetLogFieldOptions, GetLogFields, GetLogs, GetSpan, GetSpanEvaluation, GetSpanEvaluationFieldOptions, GetSpanEvaluationFields, GetSpanEvaluations, GetSpanFieldOptions, GetSpanFields, GetSpans, GetTrace, GetTraceFieldOptions, GetTraceFields, GetTraces, Judge, JudgeOutput, ListCampaignSelectedEventsResponse, ListCampaignsResponse, ListChatCompletionFieldsResponse, ListDatasetImportTasksResponse, ListDatasetRecordsResponse, ListDatasetsResponse, ListJudgesResponse, MetricDefinition, OrderByClause, SearchChatCompletionEventIdsResponse, SearchChatCompletionEventsResponse, TimeDimension, UpdateJudgeOutput
 from mistral_async.types.ocr import OCRDocument, OCRResponse
-from typing import Any, Literal, Unpack
+from mistral_async.types.prompts import CreatePromptVersionResponse, ListPromptVersionsResponse, ListPromptsResponse, Prompt, PromptDefinition
+from mistral_async.types.rag import GetDeploymentSummariesResponse, IndexMetricsUpdate, IngestionPipelineConfiguration, RegisterDeploymentRequestVespaDeployment, RegisterSearchIndexResponseIndex
+from mistral_async.types.skills import CreateSkillVersionResponse, ListSkillVersionsResponse, ListSkillsResponse, Skill, SkillDefinition
+from mistral_async.types.users import ListOrganizationsResponse, ListWorkspacesResponse, UserIdentity, UserOrganization, UserWorkspace
+from mistral_async.types.workflows import BatchExecutionResponse, DeploymentDetailResponse, DeploymentListResponse, DeploymentLogRecord, DeploymentLogSearchResponse, DeploymentResourceConfig, DeploymentResourceConfigUpdate, DeploymentResponse, DeploymentWorkerListResponse, DeploymentWorkerResponse, DeploymentWorkerSpecInput, ExecutionLogRecord, ExecutionLogSearchResponse, ExecutionTraceInfoResponse, ListWorkflowEventResponse, ManagedDeploymentResponse, NetworkEncodedInput, PartialScheduleDefinition, QueryWorkflowResponse, ScheduleDefinition, ScheduleDefinitionOutput, SignalWorkflowResponse, StreamError, StreamEventSseErrorData, StreamEventSsePayload, UpdateWorkflowResponse, WorkflowArchiveResponse, WorkflowBasicDefinition, WorkflowBulkArchiveResponse, WorkflowBulkUnarchiveResponse, WorkflowExecutionListResponse, WorkflowExecutionResponse, WorkflowExecutionSyncResponse, WorkflowExecutionTraceEventsResponse, WorkflowExecutionTraceOTelResponse, WorkflowExecutionTraceSummaryResponse, WorkflowExecutionWithoutResultResponse, WorkflowGetResponse, WorkflowListResponse, WorkflowMetrics, WorkflowRegistration, WorkflowRegistrationGetResponse, WorkflowRegistrationListResponse, WorkflowScheduleListResponse, WorkflowScheduleResponse, WorkflowUnarchiveResponse, WorkflowUpdateResponse, WorkflowsWorkerSpecUpdate
+from typing import Any, Literal, TypeVar, Unpack, overload
+
+T = TypeVar("T")
+
+
+class AsyncAdminWithRawResponse:
+    """``client.beta.admin``: ``api_keys``, ``audit_logs``, ``billing``, ``scim``, ``user_groups`... (raw responses)"""
+
+    api_keys: AsyncAdminApiKeysWithRawResponse
+    audit_logs: AsyncAdminAuditLogsWithRawResponse
+    billing: AsyncAdminBillingWithRawResponse
+    scim: AsyncAdminScimWithRawResponse
+    user_groups: AsyncAdminUserGroupsWithRawResponse
+    users: AsyncAdminUsersWithRawResponse
+    vibe_code_analytics: AsyncAdminVibeCodeAnalyticsWithRawResponse
+    vibe_work_analytics: AsyncAdminVibeWorkAnalyticsWithRawResponse
+    workspaces: AsyncAdminWorkspacesWithRawResponse
+
+
+class AsyncAdminApiKeysWithRawResponse:
+    """``client.beta.admin.api_keys``: ``list``, ``create``, ``delete`` (raw responses)"""
+
+    def list(
+        self,
+        *,
+        limit: int | NotGiven = ...,
+        offset: int | NotGiven = ...,
+        name: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncPaginator[APIKeysExtendedOUT, APIKeyExtendedOUT]:
+        """Get Api Keys."""
+    async def create(
+        self,
+        *,
+        workspace_uuid: str,
+        user_id: str,
+        name: str | NotGiven | None = ...,
+        expiration: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[APIKeyOUT]:
+        """Create Api Key."""
+    async def delete(
+        self,
+        key_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[DeleteAPIKeyOUT]:
+        """Delete Api Key."""
+
+
+class AsyncAdminAuditLogsWithRawResponse:
+    """``client.beta.admin.audit_logs``: ``list`` (raw responses)"""
+
+    async def list(
+        self,
+        *,
+        actor_type: Sequence[str] | NotGiven | None = ...,
+        event_type: Sequence[str] | NotGiven | None = ...,
+        target_type: Sequence[str] | NotGiven | None = ...,
+        actor_user_uuid: str | NotGiven | None = ...,
+        sort: str | NotGiven = ...,
+        after: str | NotGiven | None = ...,
+        before: str | NotGiven | None = ...,
+        limit: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[builtins.list[AuditLogOut]]:
+        """Get Audit Logs."""
+
+
+class AsyncAdminBillingWithRawResponse:
+    """``client.beta.admin.billing``: ``get_rate_limits``, ``get_spend_limits``, ``update_spend_l... (raw responses)"""
+
+    async def get_rate_limits(self, **options: Unpack[RequestOptions]) -> RawResponse[RateLimitsOUT]:
+        """Get Rate Limits"""
+    async def get_spend_limits(self, **options: Unpack[RequestOptions]) -> RawResponse[LimitsOUT]:
+        """Get Spend Limits."""
+    async def update_spend_limits(
+        self,
+        *,
+        amount: int,
+        no_monthly_limit: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[LimitsOUT]:
+        """Update Spend Limits."""
+    async def get_usage(
+        self,
+        *,
+        month: str | NotGiven | None = ...,
+        year: str | NotGiven | None = ...,
+        workspace_id: str | NotGiven | None = ...,
+        api_zone: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[UsageOUTJSON]:
+        """Get Usage."""
+
+
+class AsyncAdminScimWithRawResponse:
+    """``client.beta.admin.scim``: ``trigger_sync``, ``get_sync_run`` (raw responses)"""
+
+    async def trigger_sync(
+        self,
+        *,
+        dry_run: bool | NotGiven = ...,
+        sync_config: AdminScimSyncConfig | dict[str, Any] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[AdminScimSyncTriggerOUT]:
+        """Trigger Scim Sync."""
+    async def get_sync_run(
+        self,
+        run_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[AdminScimSyncRunOUT]:
+        """Get Scim Sync Run."""
+
+
+class AsyncAdminUserGroupsWithRawResponse:
+    """``client.beta.admin.user_groups``: ``list``, ``create``, ``provision_workspace``, ``get``,... (raw responses)"""
+
+    def list(
+        self,
+        *,
+        page: int | NotGiven = ...,
+        page_size: int | NotGiven = ...,
+        search: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncPaginator[AdminUserGroupsOut, AdminUserGroupOut]:
+        """Get User Groups."""
+    async def create(
+        self,
+        *,
+        name: str,
+        description: str | NotGiven | None = ...,
+        target_type: str | NotGiven | None = ...,
+        parent_group_ids: Sequence[str] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[AdminUserGroupOut]:
+        """Create User Group."""
+    async def provision_workspace(
+        self,
+        *,
+        user_group_uuid: str,
+        workspace_uuid: str,
+        workspace_role: str | NotGiven | None = ...,
+        workspace_role_name: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Provision Group To Workspace."""
+    async def get(
+        self,
+        group_uuid: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[AdminUserGroupOut]:
+        """Get User Group."""
+    async def update(
+        self,
+        group_uuid: str,
+        *,
+        name: str | NotGiven | None = ...,
+        description: str | NotGiven | None = ...,
+        target_type: str | NotGiven | None = ...,
+        parent_group_ids: Sequence[str] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[AdminUserGroupOut]:
+        """Update User Group."""
+    async def delete(self, group_uuid: str, **options: Unpack[RequestOptions]) -> RawResponse[None]:
+        """Delete User Group."""
+    def list_members(
+        self,
+        group_uuid: str,
+        *,
+        page: int | NotGiven = ...,
+        page_size: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncPaginator[AdminUserGroupMembersOut, AdminUserGroupMemberOut]:
+        """Get User Group Members."""
+    async def add_members(
+        self,
+        group_uuid: str,
+        *,
+        user_uuids: Sequence[str],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Assign Users To Group."""
+    async def remove_members(
+        self,
+        group_uuid: str,
+        *,
+        user_uuids: Sequence[str],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Remove Users From Group."""
+    def list_workspaces(
+        self,
+        group_uuid: str,
+        *,
+        page: int | NotGiven = ...,
+        page_size: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncPaginator[GroupWorkspaceAssignmentsOut, GroupWorkspaceAssignmentOut]:
+        """Get Group Workspace Assignments."""
+    async def add_workspace(
+        self,
+        group_uuid: str,
+        *,
+        workspace_uuid: str,
+        role_names: Sequence[str] | NotGiven | None = ...,
+        roles: Sequence[str] | NotGiven | None = ...,
+        role: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Assign Group To Workspace."""
+    async def update_workspace(
+        self,
+        group_uuid: str,
+        workspace_uuid: str,
+        *,
+        role_names: Sequence[str] | NotGiven | None = ...,
+        roles: Sequence[str] | NotGiven | None = ...,
+        role: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Update Group Workspace Assignment."""
+    async def remove_workspace(
+        self,
+        group_uuid: str,
+        workspace_uuid: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Remove Group From Workspace."""
+    async def update_organization_role(
+        self,
+        group_uuid: str,
+        *,
+        organization_role: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Update User Group Organization Role."""
+    async def list_nested(
+        self,
+        group_uuid: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[NestedGroupsOut]:
+        """Get Nested Groups Admin."""
+    async def set_nested(
+        self,
+        group_uuid: str,
+        *,
+        child_group_uuids: Sequence[str],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Set Nested Groups Admin."""
+
+
+class AsyncAdminUsersWithRawResponse:
+    """``client.beta.admin.users``: ``list``, ``create``, ``invite``, ``list_invites``, ``delete_... (raw responses)"""
+
+    def list(
+        self,
+        *,
+        page: int | NotGiven = ...,
+        page_size: int | NotGiven = ...,
+        email: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncPaginator[OrganizationAdminUsersOUT, AdminOrganizationMemberOUT]:
+        """Get Users."""
+    async def create(
+        self,
+        *,
+        body: Sequence[OrganizationMemberCreate | dict[str, Any]],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[OrganizationUsersCreateOUT]:
+        """Create Users."""
+    async def invite(
+        self,
+        *,
+        email: str,
+        role_names: Sequence[str] | NotGiven | None = ...,
+        roles: Sequence[str] | NotGiven | None = ...,
+        role_name: str | NotGiven | None = ...,
+        role: str | NotGiven | None = ...,
+        subscription_type: str | NotGiven | None = ...,
+        subscription_types: Sequence[str] | NotGiven | None = ...,
+        subscription_seat_automatic_granting: bool | NotGiven = ...,
+        email_language: str | NotGiven | None = ...,
+        workspace_uuids: Sequence[str] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[OrganizationInvitesCreateOUT]:
+        """Invite Users."""
+    async def list_invites(
+        self,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[builtins.list[OrganizationUserInviteOUT]]:
+        """Get Invite."""
+    async def delete_invite(
+        self,
+        invite_uuid: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[DeleteOUT]:
+        """Delete Invite"""
+    async def update(
+        self,
+        user_id: str,
+        *,
+        role_names: Sequence[str] | NotGiven | None = ...,
+        roles: Sequence[str] | NotGiven | None = ...,
+        role_name: str | NotGiven | None = ...,
+        role: str | NotGiven | None = ...,
+        subscription_types: Sequence[str] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[AdminOrganizationMemberOUT]:
+        """Update User."""
+    async def delete(
+        self,
+        user_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[DeleteOUT]:
+        """Delete User."""
+    async def get(
+        self,
+        user_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[AdminUserOUT]:
+        """Get User."""
+    async def list_roles(self, **options: Unpack[RequestOptions]) -> RawResponse[RolesOut]:
+        """Get Roles."""
+
+
+class AsyncAdminVibeCodeAnalyticsWithRawResponse:
+    """``client.beta.admin.vibe_code_analytics``: ``get_workspace_stats``, ``get_organization_sta... (raw responses)"""
+
+    async def get_workspace_stats(
+        self,
+        *,
+        start_time: int,
+        end_time: int,
+        workspace_id: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[VibeWorkspaceStatsOUT]:
+        """Usage by workspace."""
+    async def get_organization_stats(
+        self,
+        *,
+        start_time: int,
+        end_time: int,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[VibeOrganizationStatsOUT]:
+        """Usage by organization."""
+
+
+class AsyncAdminVibeWorkAnalyticsWithRawResponse:
+    """``client.beta.admin.vibe_work_analytics``: ``get_user_stats``, ``get_agent_stats``, ``get_... (raw responses)"""
+
+    async def get_user_stats(
+        self,
+        *,
+        start_time: int,
+        end_time: int,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[VibeWorkByUserStatsOUT]:
+        """Usage by user."""
+    async def get_agent_stats(
+        self,
+        *,
+        start_time: int,
+        end_time: int,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[VibeWorkByAgentStatsOUT]:
+        """Usage by agent."""
+    async def get_time_stats(
+        self,
+        *,
+        start_time: int,
+        end_time: int,
+        granularity: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[VibeWorkByTimeStatsOUT]:
+        """Usage over time."""
+
+
+class AsyncAdminWorkspacesWithRawResponse:
+    """``client.beta.admin.workspaces``: ``list``, ``create``, ``update``, ``delete``, ``add_user... (raw responses)"""
+
+    def list(
+        self,
+        *,
+        is_archived: bool | NotGiven = ...,
+        page: int | NotGiven = ...,
+        page_size: int | NotGiven = ...,
+        search: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncPaginator[WorkspacesOut, WorkspaceOUT]:
+        """Get Workspaces."""
+    async def create(
+        self,
+        *,
+        name: str,
+        admin_user_id: str,
+        description: str | NotGiven = ...,
+        icon: str | NotGiven = ...,
+        add_all_org_members: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[WorkspaceEnrichedOUT]:
+        """Create Workspace."""
+    async def update(
+        self,
+        workspace_uuid: str,
+        *,
+        name: str | NotGiven | None = ...,
+        description: str | NotGiven | None = ...,
+        icon: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[WorkspaceOUT]:
+        """Update Workspaces."""
+    async def delete(
+        self,
+        workspace_uuid: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Delete Workspaces."""
+    async def add_users(
+        self,
+        workspace_uuid: str,
+        *,
+        members: Sequence[WorkspaceMemberSingleIN | dict[str, Any]] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[AddUsersToWorkspaceOUT]:
+        """Add Users Workspaces."""
+    async def update_users(
+        self,
+        workspace_uuid: str,
+        *,
+        members: Sequence[WorkspaceMemberSingleIN | dict[str, Any]] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[AddOrUpdateUsersToWorkspaceOUT]:
+        """Add Or Update Users Workspaces."""
+    async def remove_users(
+        self,
+        workspace_uuid: str,
+        *,
+        members: Sequence[BaseWorkspaceMemberIN | dict[str, Any]],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[RemoveWorkspaceMembersOUT]:
+        """Remove Users Workspaces."""
 
 
 class AsyncAgentsWithRawResponse:
@@ -93,9 +547,100 @@ class AsyncAgentsWithRawResponse:
 
 
 class AsyncAudioWithRawResponse:
-    """Audio (``client.audio.transcriptions``). (raw responses)"""
+    """Audio: ``transcriptions`` (hand-written), ``speech`` and ``voices`` (generated). (raw responses)"""
 
+    speech: AsyncAudioSpeechWithRawResponse
+    voices: AsyncAudioVoicesWithRawResponse
     transcriptions: AsyncTranscriptionsWithRawResponse
+
+
+class AsyncAudioSpeechWithRawResponse:
+    """``client.audio.speech``: ``complete``, ``stream`` (raw responses)"""
+
+    async def complete(
+        self,
+        *,
+        input: str,
+        model: str | NotGiven | None = ...,
+        metadata: dict[str, Any] | NotGiven | None = ...,
+        prompt_cache_key: str | NotGiven | None = ...,
+        voice_id: str | NotGiven | None = ...,
+        ref_audio: str | NotGiven | None = ...,
+        response_format: str | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[AudioSpeechCompleteResponse]:
+        """Speech"""
+    def stream(
+        self,
+        *,
+        input: str,
+        model: str | NotGiven | None = ...,
+        metadata: dict[str, Any] | NotGiven | None = ...,
+        prompt_cache_key: str | NotGiven | None = ...,
+        voice_id: str | NotGiven | None = ...,
+        ref_audio: str | NotGiven | None = ...,
+        response_format: str | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncSpeechStream:
+        """Speech"""
+
+
+class AsyncAudioVoicesWithRawResponse:
+    """``client.audio.voices``: ``list``, ``create``, ``delete``, ``update``, ``get``, ``get_samp... (raw responses)"""
+
+    def list(
+        self,
+        *,
+        limit: int | NotGiven = ...,
+        offset: int | NotGiven = ...,
+        type: str | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncPaginator[VoiceListResponse, VoiceResponse]:
+        """List all voices."""
+    async def create(
+        self,
+        *,
+        name: str,
+        sample_audio: str,
+        slug: str | NotGiven | None = ...,
+        languages: Sequence[str] | NotGiven = ...,
+        gender: str | NotGiven | None = ...,
+        age: int | NotGiven | None = ...,
+        tags: Sequence[str] | NotGiven | None = ...,
+        color: str | NotGiven | None = ...,
+        description: str | NotGiven | None = ...,
+        retention_notice: int | NotGiven = ...,
+        sample_filename: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[VoiceResponse]:
+        """Create a new voice."""
+    async def delete(
+        self,
+        voice_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[VoiceResponse]:
+        """Delete a custom voice"""
+    async def update(
+        self,
+        voice_id: str,
+        *,
+        name: str | NotGiven | None = ...,
+        languages: Sequence[str] | NotGiven | None = ...,
+        gender: str | NotGiven | None = ...,
+        age: int | NotGiven | None = ...,
+        tags: Sequence[str] | NotGiven | None = ...,
+        description: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[VoiceResponse]:
+        """Update voice metadata."""
+    async def get(
+        self,
+        voice_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[VoiceResponse]:
+        """Get voice details."""
+    async def get_sample_audio(self, voice_id: str, **options: Unpack[RequestOptions]) -> AsyncBinaryResponse:
+        """Get voice sample audio."""
 
 
 class AsyncBatchWithRawResponse:
@@ -185,8 +730,15 @@ class AsyncBatchJobsWithRawResponse:
 
 
 class AsyncBetaWithRawResponse:
-    """Beta groups of the API: ``agents``, ``conversations`` and ``libraries``. (raw responses)"""
+    """Beta groups of the API: ``agents``, ``conversations``, ``libraries`` (hand-written) and (raw responses)"""
 
+    admin: AsyncAdminWithRawResponse
+    connectors: AsyncConnectorsWithRawResponse
+    observability: AsyncObservabilityWithRawResponse
+    prompts: AsyncPromptsWithRawResponse
+    rag: AsyncRagWithRawResponse
+    skills: AsyncSkillsWithRawResponse
+    users: AsyncUsersWithRawResponse
     agents: AsyncBetaAgentsWithRawResponse
     conversations: AsyncConversationsWithRawResponse
     libraries: AsyncLibrariesWithRawResponse
@@ -414,6 +966,222 @@ class AsyncClassifiersWithRawResponse:
         **options: Unpack[RequestOptions],
     ) -> RawResponse[ClassificationResponse]:
         """Classify one conversation or several with a classifier model."""
+
+
+class AsyncConnectorsWithRawResponse:
+    """``client.beta.connectors``: ``create``, ``list``, ``get_auth_url``, ``share``, ``unshare``... (raw responses)"""
+
+    async def create(
+        self,
+        *,
+        name: str,
+        description: str,
+        server: str,
+        protocol: str | NotGiven = ...,
+        title: str | NotGiven | None = ...,
+        icon_url: str | NotGiven | None = ...,
+        visibility: str | NotGiven = ...,
+        headers: dict[str, Any] | NotGiven | None = ...,
+        global_headers: dict[str, GlobalHeaderValue] | NotGiven = ...,
+        auth_data: AuthData | dict[str, Any] | NotGiven | None = ...,
+        oauth2_server_metadata: ExtendedOAuthServerMetadata | dict[str, Any] | NotGiven | None = ...,
+        oauth2_server_metadata_url: str | NotGiven | None = ...,
+        system_prompt: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Connector]:
+        """Create a new connector."""
+    def list(
+        self,
+        *,
+        query_filters: ConnectorsQueryFilters | dict[str, Any] | NotGiven = ...,
+        cursor: str | NotGiven | None = ...,
+        page_size: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncPaginator[PaginatedConnectors, Connector]:
+        """List all connectors."""
+    async def get_auth_url(
+        self,
+        connector_id_or_name: str,
+        *,
+        app_return_url: str | NotGiven | None = ...,
+        method_type: str | NotGiven = ...,
+        credentials_name: str | NotGiven | None = ...,
+        credentials_title: str | NotGiven | None = ...,
+        github_installation_link: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[AuthUrlResponse]:
+        """Get the auth URL for a connector."""
+    async def share(
+        self,
+        connector_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[MessageResponse]:
+        """Share a private connector to the current workspace."""
+    async def unshare(
+        self,
+        connector_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[MessageResponse]:
+        """Unshare a connector from the current workspace."""
+    async def activate_for_consumer(
+        self,
+        connector_id: str,
+        consumer_scope: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[MessageResponse]:
+        """Activate a connector for the given consumer (organization, workspace, user)."""
+    async def deactivate_for_consumer(
+        self,
+        connector_id: str,
+        consumer_scope: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[MessageResponse]:
+        """Deactivate a connector for the current consumer (at organization, workspace or user"""
+    async def call_tool(
+        self,
+        tool_name: str,
+        connector_id_or_name: str,
+        *,
+        credentials_name: str | NotGiven | None = ...,
+        arguments: dict[str, Any] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ConnectorToolCallResponse]:
+        """Call Connector Tool."""
+    async def list_tools(
+        self,
+        connector_id_or_name: str,
+        *,
+        page: int | NotGiven = ...,
+        page_size: int | NotGiven = ...,
+        refresh: bool | NotGiven = ...,
+        pretty: bool | NotGiven = ...,
+        credentials_name: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[builtins.list[MCPTool] | builtins.list[dict[str, Any]]]:
+        """List tools for a connector."""
+    async def get_authentication_methods(
+        self,
+        connector_id_or_name: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[builtins.list[PublicAuthenticationMethod]]:
+        """Get authentication methods for a connector."""
+    async def list_organization_credentials(
+        self,
+        connector_id_or_name: str,
+        *,
+        auth_type: str | NotGiven | None = ...,
+        fetch_default: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[CredentialsResponse]:
+        """List organization credentials for a connector."""
+    async def create_or_update_organization_credentials(
+        self,
+        connector_id_or_name: str,
+        *,
+        name: str,
+        title: str | NotGiven | None = ...,
+        is_default: bool | NotGiven | None = ...,
+        credentials: ConnectionCredentials | dict[str, Any] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[MessageResponse]:
+        """Create or update organization credentials for a connector."""
+    async def list_workspace_credentials(
+        self,
+        connector_id_or_name: str,
+        *,
+        auth_type: str | NotGiven | None = ...,
+        fetch_default: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[CredentialsResponse]:
+        """List workspace credentials for a connector."""
+    async def create_or_update_workspace_credentials(
+        self,
+        connector_id_or_name: str,
+        *,
+        name: str,
+        title: str | NotGiven | None = ...,
+        is_default: bool | NotGiven | None = ...,
+        credentials: ConnectionCredentials | dict[str, Any] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[MessageResponse]:
+        """Create or update workspace credentials for a connector."""
+    async def list_user_credentials(
+        self,
+        connector_id_or_name: str,
+        *,
+        auth_type: str | NotGiven | None = ...,
+        fetch_default: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[CredentialsResponse]:
+        """List user credentials for a connector."""
+    async def create_or_update_user_credentials(
+        self,
+        connector_id_or_name: str,
+        *,
+        name: str,
+        title: str | NotGiven | None = ...,
+        is_default: bool | NotGiven | None = ...,
+        credentials: ConnectionCredentials | dict[str, Any] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[MessageResponse]:
+        """Create or update user credentials for a connector."""
+    async def delete_all_user_credentials(
+        self,
+        connector_id_or_name: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[MessageResponse]:
+        """Delete all user credentials for a connector."""
+    async def delete_organization_credentials(
+        self,
+        credentials_name: str,
+        connector_id_or_name: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[MessageResponse]:
+        """Delete organization credentials for a connector."""
+    async def delete_workspace_credentials(
+        self,
+        credentials_name: str,
+        connector_id_or_name: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[MessageResponse]:
+        """Delete workspace credentials for a connector."""
+    async def delete_user_credentials(
+        self,
+        credentials_name: str,
+        connector_id_or_name: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[MessageResponse]:
+        """Delete user credentials for a connector."""
+    async def get(
+        self,
+        connector_id_or_name: str,
+        *,
+        fetch_user_data: bool | NotGiven = ...,
+        fetch_customer_data: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Connector]:
+        """Get a connector."""
+    async def update(
+        self,
+        connector_id: str,
+        *,
+        title: str | NotGiven | None = ...,
+        name: str | NotGiven | None = ...,
+        description: str | NotGiven | None = ...,
+        icon_url: str | NotGiven | None = ...,
+        system_prompt: str | NotGiven | None = ...,
+        protocol: str | NotGiven = ...,
+        server: str | NotGiven | None = ...,
+        auth_methods: Sequence[AuthenticationMethodCreateOrUpdateRequest | dict[str, Any]] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Connector]:
+        """Update a connector."""
+    async def delete(
+        self,
+        connector_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[MessageResponse]:
+        """Delete a connector."""
 
 
 class AsyncConversationsWithRawResponse:
@@ -964,6 +1732,531 @@ class AsyncModelsWithRawResponse:
         """Unarchive a fine-tuned model."""
 
 
+class AsyncObservabilityWithRawResponse:
+    """``client.beta.observability``: ``campaigns``, ``chat_completion_events``, ``datasets``, ``... (raw responses)"""
+
+    campaigns: AsyncObservabilityCampaignsWithRawResponse
+    chat_completion_events: AsyncObservabilityChatCompletionEventsWithRawResponse
+    datasets: AsyncObservabilityDatasetsWithRawResponse
+    judges: AsyncObservabilityJudgesWithRawResponse
+    logs: AsyncObservabilityLogsWithRawResponse
+    spans: AsyncObservabilitySpansWithRawResponse
+    traces: AsyncObservabilityTracesWithRawResponse
+
+
+class AsyncObservabilityCampaignsWithRawResponse:
+    """``client.beta.observability.campaigns``: ``create``, ``list``, ``get``, ``delete``, ``get_... (raw responses)"""
+
+    async def create(
+        self,
+        *,
+        search_params: FilterPayload | dict[str, Any],
+        judge_id: str,
+        name: str,
+        description: str,
+        max_nb_events: int,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Campaign]:
+        """Create and start a new campaign"""
+    def list(
+        self,
+        *,
+        page_size: int | NotGiven = ...,
+        page: int | NotGiven = ...,
+        q: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncPaginator[ListCampaignsResponse, Campaign]:
+        """Get all campaigns"""
+    async def get(
+        self,
+        campaign_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Campaign]:
+        """Get campaign by id"""
+    async def delete(self, campaign_id: str, **options: Unpack[RequestOptions]) -> RawResponse[None]:
+        """Delete a campaign"""
+    async def get_status(
+        self,
+        campaign_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[FetchCampaignStatusResponse]:
+        """Get campaign status by campaign id"""
+    def list_selected_events(
+        self,
+        campaign_id: str,
+        *,
+        page_size: int | NotGiven = ...,
+        page: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncPaginator[ListCampaignSelectedEventsResponse, ChatCompletionEventPreview]:
+        """Get event ids that were selected by the given campaign"""
+
+
+class AsyncObservabilityChatCompletionEventsWithRawResponse:
+    """``client.beta.observability.chat_completion_events``: ``search``, ``search_ids``, ``get``,... (raw responses)"""
+
+    fields: AsyncObservabilityChatCompletionEventsFieldsWithRawResponse
+    def search(
+        self,
+        *,
+        search_params: FilterPayload | dict[str, Any],
+        page_size: int | NotGiven = ...,
+        cursor: str | NotGiven | None = ...,
+        extra_fields: Sequence[str] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncPaginator[SearchChatCompletionEventsResponse, ChatCompletionEventPreview]:
+        """Get Chat Completion Events"""
+    async def search_ids(
+        self,
+        *,
+        search_params: FilterPayload | dict[str, Any],
+        extra_fields: Sequence[str] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[SearchChatCompletionEventIdsResponse]:
+        """Alternative to /search that returns only the IDs and that can return many IDs at once"""
+    async def get(
+        self,
+        event_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ChatCompletionEvent]:
+        """Get Chat Completion Event"""
+    async def list_similar(
+        self,
+        event_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[SearchChatCompletionEventsResponse]:
+        """Get Similar Chat Completion Events"""
+    async def judge(
+        self,
+        event_id: str,
+        *,
+        judge_definition: CreateJudgeRequest | dict[str, Any],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[JudgeOutput]:
+        """Run Judge on an event based on the given options"""
+
+
+class AsyncObservabilityChatCompletionEventsFieldsWithRawResponse:
+    """``client.beta.observability.chat_completion_events.fields``: ``list``, ``get_options``, ``... (raw responses)"""
+
+    async def list(
+        self,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ListChatCompletionFieldsResponse]:
+        """Get Chat Completion Fields"""
+    async def get_options(
+        self,
+        field_name: str,
+        *,
+        operator: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[FetchChatCompletionFieldOptionsResponse]:
+        """Get Chat Completion Field Options"""
+    async def get_options_counts(
+        self,
+        field_name: str,
+        *,
+        filter_params: FilterPayload | dict[str, Any] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[FetchFieldOptionCountsResponse]:
+        """Get Chat Completion Field Options Counts"""
+
+
+class AsyncObservabilityDatasetsWithRawResponse:
+    """``client.beta.observability.datasets``: ``create``, ``list``, ``fetch``, ``delete``, ``upd... (raw responses)"""
+
+    records: AsyncObservabilityDatasetsRecordsWithRawResponse
+    async def create(
+        self,
+        *,
+        name: str,
+        description: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Dataset]:
+        """Create a new empty dataset"""
+    def list(
+        self,
+        *,
+        page_size: int | NotGiven = ...,
+        page: int | NotGiven = ...,
+        q: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncPaginator[ListDatasetsResponse, DatasetPreview]:
+        """List existing datasets"""
+    async def fetch(
+        self,
+        dataset_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[DatasetPreview]:
+        """Get dataset by id"""
+    async def delete(self, dataset_id: str, **options: Unpack[RequestOptions]) -> RawResponse[None]:
+        """Delete a dataset"""
+    async def update(
+        self,
+        dataset_id: str,
+        *,
+        name: str | NotGiven | None = ...,
+        description: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[DatasetPreview]:
+        """Patch dataset"""
+    def list_records(
+        self,
+        dataset_id: str,
+        *,
+        page_size: int | NotGiven = ...,
+        page: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncPaginator[ListDatasetRecordsResponse, DatasetRecord]:
+        """List existing records in the dataset"""
+    async def create_record(
+        self,
+        dataset_id: str,
+        *,
+        payload: dict[str, Any],
+        properties: dict[str, Any] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[DatasetRecord]:
+        """Add a record to the dataset"""
+    async def import_from_campaign(
+        self,
+        dataset_id: str,
+        *,
+        campaign_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[DatasetImportTask]:
+        """Populate the dataset with records from a campaign"""
+    async def import_from_explorer(
+        self,
+        dataset_id: str,
+        *,
+        completion_event_ids: Sequence[str],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[DatasetImportTask]:
+        """Populate the dataset with records from the explorer"""
+    async def import_from_file(
+        self,
+        dataset_id: str,
+        *,
+        file_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[DatasetImportTask]:
+        """Populate the dataset with records from an uploaded file"""
+    async def import_from_playground(
+        self,
+        dataset_id: str,
+        *,
+        conversation_ids: Sequence[str],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[DatasetImportTask]:
+        """Populate the dataset with records from playground conversations"""
+    async def import_from_dataset_records(
+        self,
+        dataset_id: str,
+        *,
+        dataset_record_ids: Sequence[str],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[DatasetImportTask]:
+        """Populate the dataset with records from another dataset"""
+    async def export_to_jsonl(
+        self,
+        dataset_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ExportDatasetResponse]:
+        """Export to the Files API and retrieve presigned URL to download the resulting JSONL file"""
+    async def fetch_task(
+        self,
+        dataset_id: str,
+        task_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[DatasetImportTask]:
+        """Get status of a dataset import task"""
+    def list_tasks(
+        self,
+        dataset_id: str,
+        *,
+        page_size: int | NotGiven = ...,
+        page: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncPaginator[ListDatasetImportTasksResponse, DatasetImportTask]:
+        """List import tasks for the given dataset"""
+
+
+class AsyncObservabilityDatasetsRecordsWithRawResponse:
+    """``client.beta.observability.datasets.records``: ``fetch``, ``delete``, ``bulk_delete``, ``... (raw responses)"""
+
+    async def fetch(
+        self,
+        dataset_record_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[DatasetRecord]:
+        """Get the content of a given dataset record"""
+    async def delete(
+        self,
+        dataset_record_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Delete a record from a dataset"""
+    async def bulk_delete(
+        self,
+        *,
+        dataset_record_ids: Sequence[str],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Delete multiple records from datasets"""
+    async def judge(
+        self,
+        dataset_record_id: str,
+        *,
+        judge_definition: CreateJudgeRequest | dict[str, Any],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[JudgeOutput]:
+        """Run Judge on a dataset record based on the given options"""
+    async def update_payload(
+        self,
+        dataset_record_id: str,
+        *,
+        payload: dict[str, Any],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Update a dataset record payload"""
+    async def update_properties(
+        self,
+        dataset_record_id: str,
+        *,
+        properties: dict[str, Any],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Update dataset record properties"""
+
+
+class AsyncObservabilityJudgesWithRawResponse:
+    """``client.beta.observability.judges``: ``create``, ``list``, ``fetch``, ``delete``, ``updat... (raw responses)"""
+
+    async def create(
+        self,
+        *,
+        name: str,
+        description: str,
+        model_name: str,
+        output: CreateJudgeOutput | dict[str, Any],
+        instructions: str,
+        tools: Sequence[str],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Judge]:
+        """Create a new judge"""
+    def list(
+        self,
+        *,
+        type_filter: Sequence[str] | NotGiven | None = ...,
+        model_filter: Sequence[str] | NotGiven | None = ...,
+        page_size: int | NotGiven = ...,
+        page: int | NotGiven = ...,
+        q: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncPaginator[ListJudgesResponse, Judge]:
+        """Get judges with optional filtering and search"""
+    async def fetch(self, judge_id: str, **options: Unpack[RequestOptions]) -> RawResponse[Judge]:
+        """Get judge by id"""
+    async def delete(self, judge_id: str, **options: Unpack[RequestOptions]) -> RawResponse[None]:
+        """Delete a judge"""
+    async def update(
+        self,
+        judge_id: str,
+        *,
+        name: str,
+        description: str,
+        model_name: str,
+        output: UpdateJudgeOutput | dict[str, Any],
+        instructions: str,
+        tools: Sequence[str],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Update a judge"""
+    async def judge_conversation(
+        self,
+        judge_id: str,
+        *,
+        messages: Sequence[dict[str, Any]],
+        properties: dict[str, Any] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[JudgeOutput]:
+        """Run a saved judge on a conversation"""
+
+
+class AsyncObservabilityLogsWithRawResponse:
+    """``client.beta.observability.logs``: ``search``, ``list``, ``fetch_options`` (raw responses)"""
+
+    def search(
+        self,
+        *,
+        from_: str | NotGiven | None = ...,
+        to: str | NotGiven | None = ...,
+        page_size: int | NotGiven = ...,
+        cursor: str | NotGiven | None = ...,
+        search_expression: str | NotGiven | None = ...,
+        order: str | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncPaginator[GetLogs, GetLog]:
+        """Search logs"""
+    async def list(self, **options: Unpack[RequestOptions]) -> RawResponse[GetLogFields]:
+        """Get log field definitions"""
+    async def fetch_options(
+        self,
+        field_name: str,
+        *,
+        from_: str | NotGiven | None = ...,
+        to: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[GetLogFieldOptions]:
+        """Get options for a log field"""
+
+
+class AsyncObservabilitySpansWithRawResponse:
+    """``client.beta.observability.spans``: ``search_spans``, ``aggregate``, ``search_span_evalua... (raw responses)"""
+
+    def search_spans(
+        self,
+        *,
+        from_: str | NotGiven | None = ...,
+        to: str | NotGiven | None = ...,
+        page_size: int | NotGiven = ...,
+        cursor: str | NotGiven | None = ...,
+        search_expression: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncPaginator[GetSpans, GetSpan]:
+        """Search spans"""
+    async def aggregate(
+        self,
+        *,
+        metric: MetricDefinition | dict[str, Any],
+        from_: str | NotGiven | None = ...,
+        to: str | NotGiven | None = ...,
+        dimensions: Sequence[str] | NotGiven = ...,
+        time_dimension: TimeDimension | dict[str, Any] | NotGiven | None = ...,
+        search_expression: str | NotGiven | None = ...,
+        order_by: Sequence[OrderByClause | dict[str, Any]] | NotGiven | None = ...,
+        limit: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Aggregation]:
+        """Aggregate spans"""
+    def search_span_evaluations(
+        self,
+        *,
+        from_: str | NotGiven | None = ...,
+        to: str | NotGiven | None = ...,
+        page_size: int | NotGiven = ...,
+        cursor: str | NotGiven | None = ...,
+        search_expression: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncPaginator[GetSpanEvaluations, GetSpanEvaluation]:
+        """Search span evaluations"""
+    def search_latest_span_evaluations(
+        self,
+        *,
+        from_: str | NotGiven | None = ...,
+        to: str | NotGiven | None = ...,
+        page_size: int | NotGiven = ...,
+        cursor: str | NotGiven | None = ...,
+        search_expression: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncPaginator[GetSpanEvaluations, GetSpanEvaluation]:
+        """Search latest span evaluations"""
+    async def list_span_fields(self, **options: Unpack[RequestOptions]) -> RawResponse[GetSpanFields]:
+        """Get span field definitions"""
+    async def list_span_eval_fields(
+        self,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[GetSpanEvaluationFields]:
+        """Get span evaluation field definitions"""
+    async def fetch_span_field_options(
+        self,
+        field_name: str,
+        *,
+        from_: str | NotGiven | None = ...,
+        to: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[GetSpanFieldOptions]:
+        """Get options for a span field"""
+    async def fetch_span_eval_field_options(
+        self,
+        field_name: str,
+        *,
+        from_: str | NotGiven | None = ...,
+        to: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[GetSpanEvaluationFieldOptions]:
+        """Get options for a span evaluation field"""
+
+
+class AsyncObservabilityTracesWithRawResponse:
+    """``client.beta.observability.traces``: ``search``, ``aggregate``, ``get_trace_fields``, ``g... (raw responses)"""
+
+    def search(
+        self,
+        *,
+        from_: str | NotGiven | None = ...,
+        to: str | NotGiven | None = ...,
+        page_size: int | NotGiven = ...,
+        cursor: str | NotGiven | None = ...,
+        search_expression: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncPaginator[GetTraces, GetTrace]:
+        """Search traces"""
+    async def aggregate(
+        self,
+        *,
+        metric: MetricDefinition | dict[str, Any],
+        from_: str | NotGiven | None = ...,
+        to: str | NotGiven | None = ...,
+        dimensions: Sequence[str] | NotGiven = ...,
+        time_dimension: TimeDimension | dict[str, Any] | NotGiven | None = ...,
+        search_expression: str | NotGiven | None = ...,
+        order_by: Sequence[OrderByClause | dict[str, Any]] | NotGiven | None = ...,
+        limit: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Aggregation]:
+        """Aggregate traces"""
+    async def get_trace_fields(self, **options: Unpack[RequestOptions]) -> RawResponse[GetTraceFields]:
+        """Get trace field definitions"""
+    async def get_trace_by_id(
+        self,
+        trace_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[GetTrace]:
+        """Get trace by id"""
+    def get_trace_spans(
+        self,
+        trace_id: str,
+        *,
+        from_: str | NotGiven | None = ...,
+        to: str | NotGiven | None = ...,
+        page_size: int | NotGiven = ...,
+        cursor: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncPaginator[GetSpans, GetSpan]:
+        """Get trace spans"""
+    async def fetch_options(
+        self,
+        field_name: str,
+        *,
+        from_: str | NotGiven | None = ...,
+        to: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[GetTraceFieldOptions]:
+        """Get options for a trace field"""
+    async def get_span_by_id(
+        self,
+        trace_id: str,
+        span_id: str,
+        *,
+        from_: str | NotGiven | None = ...,
+        to: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[GetSpan]:
+        """Get span by id"""
+
+
 class AsyncOcrWithRawResponse:
     """Optical character recognition. (raw responses)"""
 
@@ -987,6 +2280,255 @@ class AsyncOcrWithRawResponse:
         **options: Unpack[RequestOptions],
     ) -> RawResponse[OCRResponse]:
         """Read a document (PDF, image, ...) into markdown, page by page."""
+
+
+class AsyncPromptsWithRawResponse:
+    """``client.beta.prompts``: ``list``, ``create``, ``get``, ``delete``, ``update_metadata``, `... (raw responses)"""
+
+    def list(
+        self,
+        *,
+        page_size: int | NotGiven = ...,
+        page_token: str | NotGiven = ...,
+        alias: str | NotGiven = ...,
+        fields: Sequence[str] | NotGiven = ...,
+        sort_field: str | NotGiven = ...,
+        sort_direction_: str | NotGiven = ...,
+        sort_by: str | NotGiven = ...,
+        sort_direction: str | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncPaginator[ListPromptsResponse, Prompt]:
+        """ListPrompts"""
+    async def create(
+        self,
+        *,
+        name: str,
+        definition: PromptDefinition | dict[str, Any],
+        title: str | NotGiven = ...,
+        description: str | NotGiven = ...,
+        notes: str | NotGiven = ...,
+        sharing_scope: str | NotGiven = ...,
+        aliases: Sequence[str] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Prompt]:
+        """CreatePrompt"""
+    async def get(
+        self,
+        prompt_id: str,
+        *,
+        version: int | NotGiven = ...,
+        alias: str | NotGiven = ...,
+        fields: Sequence[str] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Prompt]:
+        """GetPrompt"""
+    async def delete(
+        self,
+        prompt_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[dict[str, Any]]:
+        """DeletePrompt"""
+    async def update_metadata(
+        self,
+        prompt_id: str,
+        *,
+        title: str | NotGiven = ...,
+        description: str | NotGiven = ...,
+        sharing_scope: str | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Prompt]:
+        """UpdatePrompt"""
+    async def list_versions(
+        self,
+        prompt_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ListPromptVersionsResponse]:
+        """ListPromptVersions"""
+    async def create_version(
+        self,
+        prompt_id: str,
+        *,
+        definition: PromptDefinition | dict[str, Any],
+        notes: str | NotGiven = ...,
+        aliases: Sequence[str] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[CreatePromptVersionResponse]:
+        """CreatePromptVersion"""
+    async def get_version(
+        self,
+        prompt_id: str,
+        version: int,
+        *,
+        fields: Sequence[str] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Prompt]:
+        """GetPromptVersion"""
+    async def update_version_metadata(
+        self,
+        prompt_id: str,
+        version: int,
+        *,
+        notes: str | NotGiven = ...,
+        aliases: AliasList | dict[str, Any] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Prompt]:
+        """UpdatePromptVersionMetadata"""
+
+
+class AsyncRagWithRawResponse:
+    """``client.beta.rag``: ``ingestion_pipeline_configurations``, ``search_indexes`` (raw responses)"""
+
+    ingestion_pipeline_configurations: AsyncRagIngestionPipelineConfigurationsWithRawResponse
+    search_indexes: AsyncRagSearchIndexesWithRawResponse
+
+
+class AsyncRagIngestionPipelineConfigurationsWithRawResponse:
+    """``client.beta.rag.ingestion_pipeline_configurations``: ``list``, ``register``, ``update_ru... (raw responses)"""
+
+    async def list(
+        self,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[builtins.list[IngestionPipelineConfiguration]]:
+        """List ingestion pipeline configurations."""
+    async def register(
+        self,
+        *,
+        name: str,
+        pipeline_composition: dict[str, str] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[IngestionPipelineConfiguration]:
+        """Register Config."""
+    async def update_run_info(
+        self,
+        id: str,
+        *,
+        execution_time: str,
+        chunks_count: int,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[IngestionPipelineConfiguration]:
+        """Update Run Info"""
+
+
+class AsyncRagSearchIndexesWithRawResponse:
+    """``client.beta.rag.search_indexes``: ``get_deployment_summaries``, ``register_deployment``,... (raw responses)"""
+
+    async def get_deployment_summaries(
+        self,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[GetDeploymentSummariesResponse]:
+        """Get Deployment Summaries."""
+    async def register_deployment(
+        self,
+        *,
+        name: str,
+        deployment: RegisterDeploymentRequestVespaDeployment | dict[str, Any],
+        status: str | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[RegisterSearchIndexResponseIndex]:
+        """Register (or re-register) a search index"""
+    async def unregister_deployment(
+        self,
+        deployment_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Any]:
+        """Unregister Deployment."""
+    async def update_index_metrics(
+        self,
+        deployment_id: str,
+        *,
+        body: IndexMetricsUpdate | dict[str, Any],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Any]:
+        """Update Index Metrics."""
+
+
+class AsyncSkillsWithRawResponse:
+    """``client.beta.skills``: ``list``, ``create``, ``get``, ``delete``, ``update_metadata``, ``... (raw responses)"""
+
+    def list(
+        self,
+        *,
+        page_size: int | NotGiven = ...,
+        page_token: str | NotGiven = ...,
+        alias: str | NotGiven = ...,
+        fields: Sequence[str] | NotGiven = ...,
+        sort_field: str | NotGiven = ...,
+        sort_direction_: str | NotGiven = ...,
+        sort_by: str | NotGiven = ...,
+        sort_direction: str | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncPaginator[ListSkillsResponse, Skill]:
+        """ListSkills"""
+    async def create(
+        self,
+        *,
+        name: str,
+        definition: SkillDefinition | dict[str, Any],
+        notes: str | NotGiven = ...,
+        sharing_scope: str | NotGiven = ...,
+        aliases: Sequence[str] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Skill]:
+        """CreateSkill"""
+    async def get(
+        self,
+        skill_id: str,
+        *,
+        version: int | NotGiven = ...,
+        alias: str | NotGiven = ...,
+        fields: Sequence[str] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Skill]:
+        """GetSkill"""
+    async def delete(
+        self,
+        skill_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[dict[str, Any]]:
+        """DeleteSkill"""
+    async def update_metadata(
+        self,
+        skill_id: str,
+        *,
+        sharing_scope: str | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Skill]:
+        """UpdateSkill"""
+    async def list_versions(
+        self,
+        skill_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ListSkillVersionsResponse]:
+        """ListSkillVersions"""
+    async def create_version(
+        self,
+        skill_id: str,
+        *,
+        definition: SkillDefinition | dict[str, Any],
+        notes: str | NotGiven = ...,
+        aliases: Sequence[str] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[CreateSkillVersionResponse]:
+        """CreateSkillVersion"""
+    async def get_version(
+        self,
+        skill_id: str,
+        version: int,
+        *,
+        fields: Sequence[str] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Skill]:
+        """GetSkillVersion"""
+    async def update_version_metadata(
+        self,
+        skill_id: str,
+        version: int,
+        *,
+        notes: str | NotGiven = ...,
+        aliases: AliasList | dict[str, Any] | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Skill]:
+        """UpdateSkillVersionMetadata"""
 
 
 class AsyncTranscriptionsWithRawResponse:
@@ -1024,9 +2566,587 @@ class AsyncTranscriptionsWithRawResponse:
         """Stream a transcription: the same parameters as :meth:`complete`."""
 
 
+class AsyncUsersWithRawResponse:
+    """``client.beta.users``: ``get_identity``, ``list_organizations``, ``list_workspaces`` (raw responses)"""
+
+    async def get_identity(self, **options: Unpack[RequestOptions]) -> RawResponse[UserIdentity]:
+        """Get Identity"""
+    def list_organizations(
+        self,
+        *,
+        offset: int | NotGiven = ...,
+        limit: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncPaginator[ListOrganizationsResponse, UserOrganization]:
+        """List Organizations."""
+    def list_workspaces(
+        self,
+        *,
+        organization_id: str | NotGiven | None = ...,
+        offset: int | NotGiven = ...,
+        limit: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncPaginator[ListWorkspacesResponse, UserWorkspace]:
+        """List Workspaces."""
+
+
+class AsyncWorkflowsWithRawResponse:
+    """``client.workflows``: the generated operations, plus :meth:`execute_workflow_and_wait`. (raw responses)"""
+
+    deployments: AsyncWorkflowsDeploymentsWithRawResponse
+    events: AsyncWorkflowsEventsWithRawResponse
+    executions: AsyncWorkflowsExecutionsWithRawResponse
+    metrics: AsyncWorkflowsMetricsWithRawResponse
+    runs: AsyncWorkflowsRunsWithRawResponse
+    schedules: AsyncWorkflowsSchedulesWithRawResponse
+    def get_workflows(
+        self,
+        *,
+        status: str | Sequence[str] | NotGiven | None = ...,
+        include_shared: bool | NotGiven = ...,
+        available_in_chat_assistant: bool | NotGiven | None = ...,
+        deployment_name: Sequence[str] | NotGiven | None = ...,
+        deployment_status: str | NotGiven | None = ...,
+        archived: bool | NotGiven | None = ...,
+        tags: Sequence[str] | NotGiven | None = ...,
+        sort_by: str | NotGiven | None = ...,
+        order: str | NotGiven = ...,
+        cursor: str | NotGiven | None = ...,
+        limit: int | NotGiven = ...,
+        active_only: bool | NotGiven = ...,
+        search: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncPaginator[WorkflowListResponse, WorkflowBasicDefinition]:
+        """Get Workflows"""
+    def get_workflow_registrations(
+        self,
+        *,
+        workflow_id: str | NotGiven | None = ...,
+        task_queue: str | NotGiven | None = ...,
+        active_only: bool | NotGiven = ...,
+        include_shared: bool | NotGiven = ...,
+        workflow_search: str | NotGiven | None = ...,
+        archived: bool | NotGiven | None = ...,
+        with_workflow: bool | NotGiven = ...,
+        available_in_chat_assistant: bool | NotGiven | None = ...,
+        limit: int | NotGiven = ...,
+        cursor: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncPaginator[WorkflowRegistrationListResponse, WorkflowRegistration]:
+        """Get Workflow Registrations"""
+    async def execute_workflow(
+        self,
+        workflow_identifier: str,
+        *,
+        execution_id: str | NotGiven | None = ...,
+        input: dict[str, Any] | NotGiven | None = ...,
+        wait_for_result: bool | NotGiven = ...,
+        timeout_seconds: float | NotGiven | None = ...,
+        custom_tracing_attributes: dict[str, str] | NotGiven | None = ...,
+        force_new_trace: bool | NotGiven = ...,
+        extensions: dict[str, Any] | NotGiven | None = ...,
+        task_queue: str | NotGiven | None = ...,
+        deployment_name: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[WorkflowExecutionResponse | WorkflowExecutionSyncResponse]:
+        """Execute Workflow"""
+    async def execute_workflow_registration(
+        self,
+        workflow_registration_id: str,
+        *,
+        execution_id: str | NotGiven | None = ...,
+        input: dict[str, Any] | NotGiven | None = ...,
+        wait_for_result: bool | NotGiven = ...,
+        timeout_seconds: float | NotGiven | None = ...,
+        custom_tracing_attributes: dict[str, str] | NotGiven | None = ...,
+        force_new_trace: bool | NotGiven = ...,
+        extensions: dict[str, Any] | NotGiven | None = ...,
+        task_queue: str | NotGiven | None = ...,
+        deployment_name: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[WorkflowExecutionResponse | WorkflowExecutionSyncResponse]:
+        """Execute Workflow Registration"""
+    async def get_workflow(
+        self,
+        workflow_identifier: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[WorkflowGetResponse]:
+        """Get Workflow"""
+    async def update_workflow(
+        self,
+        workflow_identifier: str,
+        *,
+        display_name: str | NotGiven | None = ...,
+        description: str | NotGiven | None = ...,
+        available_in_chat_assistant: bool | NotGiven | None = ...,
+        tags: Sequence[str] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[WorkflowUpdateResponse]:
+        """Update Workflow"""
+    async def get_workflow_registration(
+        self,
+        workflow_registration_id: str,
+        *,
+        with_workflow: bool | NotGiven = ...,
+        include_shared: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[WorkflowRegistrationGetResponse]:
+        """Get Workflow Registration"""
+    async def bulk_archive_workflows(
+        self,
+        *,
+        workflow_ids: Sequence[str],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[WorkflowBulkArchiveResponse]:
+        """Bulk Archive Workflows"""
+    async def bulk_unarchive_workflows(
+        self,
+        *,
+        workflow_ids: Sequence[str],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[WorkflowBulkUnarchiveResponse]:
+        """Bulk Unarchive Workflows"""
+    async def archive_workflow(
+        self,
+        workflow_identifier: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[WorkflowArchiveResponse]:
+        """Archive Workflow"""
+    async def unarchive_workflow(
+        self,
+        workflow_identifier: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[WorkflowUnarchiveResponse]:
+        """Unarchive Workflow"""
+    async def execute_workflow_and_wait(
+        self,
+        workflow_identifier: str,
+        *,
+        input: dict[str, Any] | None = ...,
+        poll_interval: float = ...,
+        timeout: float | None = ...,
+        on_progress: Callable[[WorkflowExecutionResponse], object] | None = ...,
+        raise_on_failure: bool = ...,
+        deployment_name: str | None = ...,
+        **options: Unpack[PollOptions],
+    ) -> RawResponse[WorkflowExecutionResponse]:
+        """Start a workflow execution and poll it every ``poll_interval`` seconds until done."""
+
+
+class AsyncWorkflowsDeploymentsWithRawResponse:
+    """``client.workflows.deployments``: ``list_deployments``, ``create_deployment``, ``update_de... (raw responses)"""
+
+    def list_deployments(
+        self,
+        *,
+        active_only: bool | NotGiven = ...,
+        is_hardened: bool | NotGiven | None = ...,
+        workflow_name: str | NotGiven | None = ...,
+        search: str | NotGiven | None = ...,
+        order_by: str | NotGiven | None = ...,
+        order: str | NotGiven = ...,
+        limit: int | NotGiven | None = ...,
+        cursor: str | NotGiven | None = ...,
+        workspace_id: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncPaginator[DeploymentListResponse, DeploymentResponse]:
+        """List Deployments"""
+    async def create_deployment(
+        self,
+        *,
+        name: str,
+        spec: DeploymentWorkerSpecInput | dict[str, Any],
+        resources: DeploymentResourceConfig | dict[str, Any] | NotGiven | None = ...,
+        hardened: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ManagedDeploymentResponse]:
+        """Create Deployment"""
+    async def update_deployment(
+        self,
+        name: str,
+        *,
+        spec: WorkflowsWorkerSpecUpdate | dict[str, Any] | NotGiven | None = ...,
+        resources: DeploymentResourceConfigUpdate | dict[str, Any] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ManagedDeploymentResponse]:
+        """Update Deployment"""
+    async def delete_deployment(
+        self,
+        name: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ManagedDeploymentResponse]:
+        """Delete Deployment"""
+    async def get_deployment(
+        self,
+        name: str,
+        *,
+        workflow_name: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[DeploymentDetailResponse]:
+        """Get Deployment"""
+    async def stop_deployment(
+        self,
+        name: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ManagedDeploymentResponse]:
+        """Stop Deployment"""
+    async def start_deployment(
+        self,
+        name: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ManagedDeploymentResponse]:
+        """Start Deployment"""
+    async def restart_deployment(
+        self,
+        name: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ManagedDeploymentResponse]:
+        """Restart Deployment"""
+    def list_deployment_workers(
+        self,
+        name: str,
+        *,
+        worker_status: str | NotGiven | None = ...,
+        limit: int | NotGiven = ...,
+        cursor: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncPaginator[DeploymentWorkerListResponse, DeploymentWorkerResponse]:
+        """List Deployment Workers"""
+    def get_deployment_logs(
+        self,
+        name: str,
+        *,
+        worker_name: str | NotGiven | None = ...,
+        workflow_name: str | NotGiven | None = ...,
+        after: str | NotGiven | None = ...,
+        before: str | NotGiven | None = ...,
+        order: str | NotGiven = ...,
+        cursor: str | NotGiven | None = ...,
+        limit: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncPaginator[DeploymentLogSearchResponse, DeploymentLogRecord]:
+        """Get Deployment Logs."""
+    def stream_deployment_logs(
+        self,
+        name: str,
+        *,
+        worker_name: str | NotGiven | None = ...,
+        workflow_name: str | NotGiven | None = ...,
+        after: str | NotGiven | None = ...,
+        last_event_id: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncStream[DeploymentLogRecord | StreamError]:
+        """Stream Deployment Logs."""
+
+
+class AsyncWorkflowsEventsWithRawResponse:
+    """``client.workflows.events``: ``get_stream_events``, ``get_workflow_events`` (raw responses)"""
+
+    def get_stream_events(
+        self,
+        *,
+        scope: str | NotGiven = ...,
+        activity_name: str | NotGiven = ...,
+        activity_id: str | NotGiven = ...,
+        workflow_name: str | NotGiven = ...,
+        workflow_exec_id: str | NotGiven = ...,
+        root_workflow_exec_id: str | NotGiven = ...,
+        parent_workflow_exec_id: str | NotGiven = ...,
+        stream: str | NotGiven = ...,
+        start_seq: int | NotGiven = ...,
+        metadata_filters: dict[str, Any] | NotGiven | None = ...,
+        workflow_event_types: Sequence[str] | NotGiven | None = ...,
+        last_event_id: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncStream[StreamEventSsePayload | StreamEventSseErrorData]:
+        """Get Stream Events"""
+    async def get_workflow_events(
+        self,
+        *,
+        root_workflow_exec_id: str | NotGiven | None = ...,
+        workflow_exec_id: str | NotGiven | None = ...,
+        workflow_run_id: str | NotGiven | None = ...,
+        limit: int | NotGiven = ...,
+        cursor: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ListWorkflowEventResponse]:
+        """Get Workflow Events"""
+
+
+class AsyncWorkflowsExecutionsWithRawResponse:
+    """``client.workflows.executions``: ``get_workflow_execution``, ``get_workflow_execution_hist... (raw responses)"""
+
+    async def get_workflow_execution(
+        self,
+        execution_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[WorkflowExecutionResponse]:
+        """Get Workflow Execution"""
+    async def get_workflow_execution_history(
+        self,
+        execution_id: str,
+        *,
+        decode_payloads: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Any]:
+        """Get Workflow Execution History"""
+    async def signal_workflow_execution(
+        self,
+        execution_id: str,
+        *,
+        name: str,
+        input: NetworkEncodedInput | dict[str, Any] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[SignalWorkflowResponse]:
+        """Signal Workflow Execution"""
+    async def query_workflow_execution(
+        self,
+        execution_id: str,
+        *,
+        name: str,
+        input: NetworkEncodedInput | dict[str, Any] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[QueryWorkflowResponse]:
+        """Query Workflow Execution"""
+    async def terminate_workflow_execution(
+        self,
+        execution_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Terminate Workflow Execution"""
+    async def batch_terminate_workflow_executions(
+        self,
+        *,
+        execution_ids: Sequence[str],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[BatchExecutionResponse]:
+        """Batch Terminate Workflow Executions"""
+    async def cancel_workflow_execution(
+        self,
+        execution_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Cancel Workflow Execution"""
+    async def batch_cancel_workflow_executions(
+        self,
+        *,
+        execution_ids: Sequence[str],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[BatchExecutionResponse]:
+        """Batch Cancel Workflow Executions"""
+    async def reset_workflow(
+        self,
+        execution_id: str,
+        *,
+        event_id: int,
+        reason: str | NotGiven | None = ...,
+        exclude_signals: bool | NotGiven = ...,
+        exclude_updates: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Reset Workflow"""
+    async def update_workflow_execution(
+        self,
+        execution_id: str,
+        *,
+        name: str,
+        input: NetworkEncodedInput | dict[str, Any] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[UpdateWorkflowResponse]:
+        """Update Workflow Execution"""
+    async def get_workflow_execution_trace_info(
+        self,
+        execution_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ExecutionTraceInfoResponse]:
+        """Get Workflow Execution Trace Info"""
+    async def get_workflow_execution_trace_otel(
+        self,
+        execution_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[WorkflowExecutionTraceOTelResponse]:
+        """Get Workflow Execution Trace Otel"""
+    async def get_workflow_execution_trace_summary(
+        self,
+        execution_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[WorkflowExecutionTraceSummaryResponse]:
+        """Get Workflow Execution Trace Summary"""
+    async def get_workflow_execution_trace_events(
+        self,
+        execution_id: str,
+        *,
+        merge_same_id_events: bool | NotGiven = ...,
+        include_internal_events: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[WorkflowExecutionTraceEventsResponse]:
+        """Get Workflow Execution Trace Events"""
+    def stream(
+        self,
+        execution_id: str,
+        *,
+        event_source: str | NotGiven | None = ...,
+        last_event_id: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncStream[StreamEventSsePayload | StreamEventSseErrorData]:
+        """Stream"""
+    def get_workflow_execution_logs(
+        self,
+        execution_id: str,
+        *,
+        run_id: str | NotGiven | None = ...,
+        activity_id: str | NotGiven | None = ...,
+        after: str | NotGiven | None = ...,
+        before: str | NotGiven | None = ...,
+        order: str | NotGiven = ...,
+        cursor: str | NotGiven | None = ...,
+        limit: int | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncPaginator[ExecutionLogSearchResponse, ExecutionLogRecord]:
+        """Get Workflow Execution Logs."""
+    def stream_workflow_execution_logs(
+        self,
+        execution_id: str,
+        *,
+        run_id: str | NotGiven | None = ...,
+        activity_id: str | NotGiven | None = ...,
+        after: str | NotGiven | None = ...,
+        last_event_id: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncStream[ExecutionLogRecord | StreamError]:
+        """Stream Workflow Execution Logs."""
+
+
+class AsyncWorkflowsMetricsWithRawResponse:
+    """``client.workflows.metrics``: ``get_workflow_metrics`` (raw responses)"""
+
+    async def get_workflow_metrics(
+        self,
+        workflow_name: str,
+        *,
+        start_time: str | NotGiven | None = ...,
+        end_time: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[WorkflowMetrics]:
+        """Get Workflow Metrics."""
+
+
+class AsyncWorkflowsRunsWithRawResponse:
+    """``client.workflows.runs``: ``list_runs``, ``get_run``, ``get_run_history`` (raw responses)"""
+
+    def list_runs(
+        self,
+        *,
+        workflow_identifier: str | NotGiven | None = ...,
+        root_execution_id: str | NotGiven | None = ...,
+        search: str | NotGiven | None = ...,
+        status: str | Sequence[str] | NotGiven | None = ...,
+        deployment_name: str | NotGiven | None = ...,
+        sort_by: str | NotGiven | None = ...,
+        order: str | NotGiven = ...,
+        start_time_after: str | NotGiven | None = ...,
+        start_time_before: str | NotGiven | None = ...,
+        end_time_after: str | NotGiven | None = ...,
+        end_time_before: str | NotGiven | None = ...,
+        user_id: str | NotGiven | None = ...,
+        workflow_tags: Sequence[str] | NotGiven | None = ...,
+        include_internal: bool | NotGiven = ...,
+        page_size: int | NotGiven = ...,
+        next_page_token: str | NotGiven | None = ...,
+        search_key: Sequence[str] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncPaginator[WorkflowExecutionListResponse, WorkflowExecutionWithoutResultResponse]:
+        """List Runs"""
+    async def get_run(
+        self,
+        run_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[WorkflowExecutionResponse]:
+        """Get Run"""
+    async def get_run_history(
+        self,
+        run_id: str,
+        *,
+        decode_payloads: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Any]:
+        """Get Run History"""
+
+
+class AsyncWorkflowsSchedulesWithRawResponse:
+    """``client.workflows.schedules``: ``get_schedules``, ``schedule_workflow``, ``get_schedule``... (raw responses)"""
+
+    def get_schedules(
+        self,
+        *,
+        workflow_name: str | NotGiven | None = ...,
+        user_id: str | NotGiven | None = ...,
+        status: str | NotGiven | None = ...,
+        search: str | NotGiven | None = ...,
+        page_size: int | NotGiven | None = ...,
+        next_page_token: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncPaginator[WorkflowScheduleListResponse, ScheduleDefinitionOutput]:
+        """Get Schedules"""
+    async def schedule_workflow(
+        self,
+        *,
+        schedule: ScheduleDefinition | dict[str, Any],
+        workflow_registration_id: str | NotGiven | None = ...,
+        workflow_version_id: str | NotGiven | None = ...,
+        workflow_identifier: str | NotGiven | None = ...,
+        workflow_task_queue: str | NotGiven | None = ...,
+        schedule_id: str | NotGiven | None = ...,
+        deployment_name: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[WorkflowScheduleResponse]:
+        """Schedule Workflow"""
+    async def get_schedule(
+        self,
+        schedule_id: str,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ScheduleDefinitionOutput]:
+        """Get Schedule"""
+    async def unschedule_workflow(self, schedule_id: str, **options: Unpack[RequestOptions]) -> RawResponse[None]:
+        """Unschedule Workflow"""
+    async def update_schedule(
+        self,
+        schedule_id: str,
+        *,
+        schedule: PartialScheduleDefinition | dict[str, Any],
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[WorkflowScheduleResponse]:
+        """Update Schedule"""
+    async def pause_schedule(
+        self,
+        schedule_id: str,
+        *,
+        note: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Pause Schedule"""
+    async def resume_schedule(
+        self,
+        schedule_id: str,
+        *,
+        note: str | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Resume Schedule"""
+    async def trigger_schedule(
+        self,
+        schedule_id: str,
+        *,
+        overlap: int | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[None]:
+        """Trigger Schedule"""
+
+
 class AsyncMistralWithRawResponse:
     """AsyncMistral.with_raw_response: methods return a RawResponse."""
 
+    workflows: AsyncWorkflowsWithRawResponse
     chat: AsyncChatWithRawResponse
     fim: AsyncFimWithRawResponse
     embeddings: AsyncEmbeddingsWithRawResponse
@@ -1039,3 +3159,39 @@ class AsyncMistralWithRawResponse:
     audio: AsyncAudioWithRawResponse
     agents: AsyncAgentsWithRawResponse
     beta: AsyncBetaWithRawResponse
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = ...,
+        query: Mapping[str, Any] | None = ...,
+        cast_to: None = ...,
+        auth: AuthScheme = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Any]: ...
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = ...,
+        query: Mapping[str, Any] | None = ...,
+        cast_to: type[T],
+        auth: AuthScheme = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[T]: ...
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = ...,
+        query: Mapping[str, Any] | None = ...,
+        cast_to: Any,
+        auth: AuthScheme = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Any]: ...

@@ -4,6 +4,15 @@ Every API call goes through :meth:`SessionCore.request` (JSON in, typed result o
 :meth:`SessionCore.stream` (a lazily opened :class:`~mistral_async.AsyncStream`). The
 hot path does no work it can do once per client: headers, URLs and timeouts are
 prepared by :class:`ClientConfig` when the client is built.
+
+Each operation names its auth scheme (``auth=``):
+
+- ``"bearer"``: ``Authorization: Bearer <api_key>`` (most operations);
+- ``"admin"``: ``Authorization: Bearer <admin_api_key>``; the ordinary key is never sent;
+- ``"x-api-key"``: the ordinary key in an ``x-api-key`` header, without Authorization.
+
+A key never follows a redirect to another origin: aiohttp drops Authorization there,
+and requests that carry ``x-api-key`` follow their redirects here, dropping it too.
 """
 
 from __future__ import annotations
@@ -29,7 +38,7 @@ from ._errors import (
     make_status_error,
 )
 from ._json import dumps, loads
-from ._response import RawResponse, request_id_of
+from ._response import RawResponse, no_content, request_id_of
 from ._retry import call_with_retries
 from ._types import NOT_GIVEN, REQUEST_OPTION_NAMES, Headers, NotGiven, RequestOptions, Timeout
 from ._uploads import Upload, form_data
@@ -38,7 +47,7 @@ from ._version import __version__
 if TYPE_CHECKING:
     from ._streaming import AsyncStream
 
-__all__ = ["ClientConfig", "SessionCore", "flat_pairs", "path_param"]
+__all__ = ["AUTH_SCHEMES", "ClientConfig", "SessionCore", "flat_pairs", "path_param"]
 
 T = TypeVar("T")
 log: Final = logging.getLogger("mistral_async")
@@ -48,6 +57,15 @@ USER_AGENT: Final = (
 )
 _URL_CACHE_SIZE: Final = 256
 _warned_plain_http: set[str] = set()
+
+JSON_MEDIA: Final = "application/json"
+SSE_MEDIA: Final = "text/event-stream"
+AUTH_SCHEMES: Final = frozenset({"bearer", "admin", "x-api-key"})
+"""The auth schemes an operation may use (``auth=`` of request() and stream())."""
+_API_KEY_HEADER: Final = "x-api-key"
+_SECRET_HEADERS: Final = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
+_REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
+_MAX_REDIRECTS: Final = 10
 
 ApiKeySource = str | Callable[[], str] | Callable[[], Awaitable[str]]
 
@@ -106,13 +124,16 @@ class ClientConfig:
 
     __slots__ = (
         "_urls",
+        "admin_api_key",
         "api_key",
+        "base_headers",
         "base_url",
         "default_headers",
         "headers",
         "json_headers",
         "max_retries",
         "plain_timeout",
+        "static",
         "stream_client_timeout",
         "stream_timeout",
         "timeout",
@@ -123,11 +144,12 @@ class ClientConfig:
         self,
         *,
         base_url: str,
-        api_key: ApiKeySource,
+        api_key: ApiKeySource | None,
         timeout: Timeout,
         max_retries: int,
         stream_timeout: float | None,
         default_headers: Mapping[str, str],
+        admin_api_key: ApiKeySource | None = None,
     ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -144,27 +166,36 @@ class ClientConfig:
             raise InvalidParameterError(
                 "stream_timeout", f"must be a positive number or None, not {stream_timeout!r}"
             )
-        if isinstance(api_key, str):
-            check_header_value("api_key", api_key)
-            if not api_key:
-                raise InvalidParameterError("api_key", "must not be empty")
-        elif not callable(api_key):
-            raise InvalidParameterError("api_key", "must be a string or a callable returning one")
+        if api_key is None and admin_api_key is None:
+            raise InvalidParameterError(
+                "api_key",
+                "no API key: pass api_key= or set the MISTRAL_API_KEY environment variable",
+            )
+        _check_key_source("api_key", api_key)
+        _check_key_source("admin_api_key", admin_api_key)
         for key, value in default_headers.items():
             check_header_value(f"default_headers[{key!r}]", value)
             check_header_value("default_headers", key)
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
+        self.admin_api_key = admin_api_key
         self.timeout = timeout
         self.max_retries = max_retries
         self.stream_timeout = None if stream_timeout is None else float(stream_timeout)
         self.default_headers = dict(default_headers)
-        base = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+        base = {"User-Agent": USER_AGENT, "Accept": JSON_MEDIA}
         base.update(self.default_headers)
+        self.base_headers = base
+        # The headers of each auth scheme whose key is a plain string, ready to send:
+        # (without a body, with a JSON body). Key callables are called per request.
+        static: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
         if isinstance(api_key, str):
-            base["Authorization"] = f"Bearer {api_key}"
-        self.headers = base
-        self.json_headers = {**base, "Content-Type": "application/json"}
+            static["bearer"] = _with_body_type(self.auth_headers_with("bearer", api_key))
+            static["x-api-key"] = _with_body_type(self.auth_headers_with("x-api-key", api_key))
+        if isinstance(admin_api_key, str):
+            static["admin"] = _with_body_type(self.auth_headers_with("admin", admin_api_key))
+        self.static = static
+        self.headers, self.json_headers = static.get("bearer") or _with_body_type(dict(base))
         self.plain_timeout, self.stream_client_timeout = _timeouts(timeout)
         # Uploads and downloads may take long: no total limit, but an idle limit on reads.
         self.transfer_timeout = aiohttp.ClientTimeout(
@@ -194,24 +225,60 @@ class ClientConfig:
                 self._urls[path] = url
         return url
 
-    async def auth_headers(self, api_key: str | None = None) -> dict[str, str]:
-        """Headers with the key read now (for key callables or a per-call key); no body type."""
-        key: Any = api_key
-        if key is None:
-            source = self.api_key
-            key = source()  # type: ignore[operator]
-            if asyncio.iscoroutine(key) or isinstance(key, Awaitable):
-                key = await key
-            check_header_value("api_key (returned by the api_key callable)", key)
-        headers = dict(self.headers)
-        headers["Authorization"] = f"Bearer {key}"
+    def require_key(self, auth: str, settings: CallSettings | None = None) -> None:
+        """Raise :class:`InvalidParameterError` now when ``auth`` is unknown or its key missing."""
+        if auth not in AUTH_SCHEMES:
+            raise InvalidParameterError(
+                "auth", f"must be one of {', '.join(sorted(AUTH_SCHEMES))}, not {auth!r}"
+            )
+        if auth == "admin":
+            if self.admin_api_key is None and (settings is None or settings.admin_api_key is None):
+                raise _missing_key("admin")
+        elif self.api_key is None and (settings is None or settings.api_key is None):
+            raise _missing_key(auth)
+
+    async def read_key(self, auth: str) -> str:
+        """The key an operation of scheme ``auth`` sends, read now (key callables are called)."""
+        admin = auth == "admin"
+        source = self.admin_api_key if admin else self.api_key
+        if source is None:
+            raise _missing_key(auth)
+        if isinstance(source, str):
+            return source
+        key: Any = source()
+        if asyncio.iscoroutine(key) or isinstance(key, Awaitable):
+            key = await key
+        name = "admin_api_key" if admin else "api_key"
+        check_header_value(f"{name} (returned by the {name} callable)", key)
+        return str(key)
+
+    def auth_headers_with(self, auth: str, key: str) -> dict[str, str]:
+        """The client's headers with ``key`` placed as scheme ``auth`` wants it; no body type."""
+        headers = dict(self.base_headers)
+        if auth == "x-api-key":
+            _drop(headers, "authorization")
+            _put(headers, _API_KEY_HEADER, key)
+        else:
+            _put(headers, "Authorization", f"Bearer {key}")
         return headers
+
+    async def auth_headers(self, auth: str = "bearer", key: str | None = None) -> dict[str, str]:
+        """Headers with the key read now (for key callables or a per-call key); no body type."""
+        return self.auth_headers_with(auth, await self.read_key(auth) if key is None else key)
 
 
 class CallSettings:
     """The settings of one call: the client's, overridden by the call's options."""
 
-    __slots__ = ("api_key", "config", "extra_body", "headers_override", "query", "timeout")
+    __slots__ = (
+        "admin_api_key",
+        "api_key",
+        "config",
+        "extra_body",
+        "headers_override",
+        "query",
+        "timeout",
+    )
 
     def __init__(self, config: ClientConfig, options: RequestOptions) -> None:
         unknown = options.keys() - REQUEST_OPTION_NAMES
@@ -236,6 +303,7 @@ class CallSettings:
                 max_retries=max_retries,
                 stream_timeout=stream_timeout,
                 default_headers=config.default_headers,
+                admin_api_key=config.admin_api_key,
             )
         extra_headers = options.get("extra_headers") or {}
         for key, value in extra_headers.items():
@@ -246,6 +314,10 @@ class CallSettings:
         if api_key is not None:
             check_header_value("api_key", api_key)
         self.api_key = api_key
+        admin_api_key = options.get("admin_api_key")
+        if admin_api_key is not None:
+            check_header_value("admin_api_key", admin_api_key)
+        self.admin_api_key = admin_api_key
         self.query = dict(options.get("extra_query") or {})
         self.extra_body = options.get("extra_body")
 
@@ -351,18 +423,29 @@ class SessionCore:
         headers: Mapping[str, str],
         query: Any,
         timeout: aiohttp.ClientTimeout,  # noqa: ASYNC109 - aiohttp's own timeout, passed through
+        *,
+        own_redirects: bool = False,
     ) -> aiohttp.ClientResponse:
         """Send one request and return its open response; errors become typed errors.
 
         A response with an error status is read, released and raised as the matching
-        :class:`APIStatusError`.
+        :class:`APIStatusError`. With ``own_redirects`` (requests whose key is in a header
+        aiohttp would forward), redirects are followed here, without the secret headers
+        once they lead to another origin.
         """
         session = self._session
         if session is None or self._loop is not asyncio.get_running_loop():
             session = self._session_for(asyncio.get_running_loop())
-        resp = await guarded(
-            session.request(method, url, data=data, headers=headers, params=query, timeout=timeout)
-        )
+        if own_redirects:
+            resp = await guarded(
+                _follow_redirects(session, method, url, data, headers, query, timeout)
+            )
+        else:
+            resp = await guarded(
+                session.request(
+                    method, url, data=data, headers=headers, params=query, timeout=timeout
+                )
+            )
         if resp.status >= 400:
             try:
                 raw = await guarded(resp.read())
@@ -381,18 +464,24 @@ class SessionCore:
         path: str,
         cast: Callable[[Any], T],
         *,
-        body: dict[str, Any] | None = None,
-        query: dict[str, Any] | None = None,
+        body: Any = None,
+        query: Mapping[str, Any] | None = None,
         form: list[tuple[str, Any]] | None = None,
         options: RequestOptions | None = None,
         raw: bool = False,
         binary: bool = False,
+        auth: str = "bearer",
+        accept: str = JSON_MEDIA,
+        headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Make one API call with retries; return the typed result (or a RawResponse).
 
         ``body`` is sent as JSON; ``form`` (text fields and :class:`Upload` parts) as a
         streamed multipart body. With ``binary`` the result is an
-        :class:`AsyncBinaryResponse` whose body is read by the caller.
+        :class:`AsyncBinaryResponse` whose body is read by the caller. ``auth`` is the
+        operation's auth scheme (see :data:`AUTH_SCHEMES`), ``accept`` its ``Accept``
+        header and ``headers`` its own request headers (``extra_headers`` of the call's
+        options still override them).
         """
         settings = CallSettings(config, options) if options else None
         if settings is not None:
@@ -401,12 +490,18 @@ class SessionCore:
             if form is not None and body:
                 form = [*form, *flat_pairs(body)]
                 body = None
-        headers: Mapping[str, str] = config.headers if body is None else config.json_headers
-        if settings is not None or not isinstance(config.api_key, str):
-            headers = await _headers(config, settings, json_body=body is not None)
+        json_body = body is not None
+        static = config.static.get(auth) if settings is None else None
+        send_headers: Mapping[str, str]
+        if static is not None and accept == JSON_MEDIA and headers is None:
+            send_headers = static[json_body]
+        else:
+            send_headers = await _headers(
+                config, settings, auth, json_body=json_body, accept=accept, extra=headers
+            )
+        own_redirects = auth == "x-api-key"
         data = None if body is None else _encode(body)
-        if query:
-            query = flat_pairs(query)  # type: ignore[assignment]
+        pairs = flat_pairs(query) if query else None
         url = config.url(path)
         max_retries = config.max_retries
         timeout = config.plain_timeout
@@ -419,7 +514,9 @@ class SessionCore:
 
         async def attempt() -> Any:
             payload: Any = data if form is None else form_data(form)
-            resp = await self.send(method, url, payload, headers, query, timeout)
+            resp = await self.send(
+                method, url, payload, send_headers, pairs, timeout, own_redirects=own_redirects
+            )
             if binary:
                 from ._binary import AsyncBinaryResponse
 
@@ -428,8 +525,9 @@ class SessionCore:
                 content = await guarded(resp.read())
             finally:
                 resp.release()
-            if resp.status in _NO_CONTENT:
-                # "No content" operations (some deletes, reprocess) return None.
+            if resp.status in _NO_CONTENT or (not content and cast is no_content):
+                # "No content" answers (some deletes, reprocess, a 201 the spec declares
+                # without a body) give None.
                 return None if not raw else RawResponse(resp.status, _headers_of(resp), b"", _none)
             if raw:
                 resp_headers = Headers(list(resp.headers.items()))
@@ -450,41 +548,64 @@ class SessionCore:
         path: str,
         cast: Callable[[Any], T],
         *,
-        body: dict[str, Any] | None = None,
+        body: Any = None,
+        query: Mapping[str, Any] | None = None,
         form: list[tuple[str, Any]] | None = None,
         options: RequestOptions | None = None,
         stream_class: type[AsyncStream[T]] | None = None,
+        auth: str = "bearer",
+        headers: Mapping[str, str] | None = None,
+        resume: bool = False,
     ) -> AsyncStream[T]:
-        """A stream of typed events; the request is sent when the stream is entered or read."""
+        """A stream of typed events; the request is sent when the stream is entered or read.
+
+        ``body`` is sent as JSON and ``form`` as a multipart body; with neither (a GET
+        stream) nothing is sent, and no Content-Type. ``auth`` and ``headers`` are as for
+        :meth:`request`. With ``resume`` the stream reconnects by itself when the
+        connection breaks after events arrived, sending ``Last-Event-ID`` (see
+        :class:`~mistral_async.AsyncStream`).
+        """
         from ._streaming import AsyncStream
 
         if stream_class is None:
             stream_class = AsyncStream
         settings = CallSettings(config, options) if options else None
-        query = None
-        payload: dict[str, Any] | None = body
+        payload = body
         if settings is not None:
             config = settings.config
-            payload, query = _merge(settings, body, None)
+            payload, query = _merge(settings, body, query)
             if form is not None and payload:
                 form = [*form, *flat_pairs(payload)]
                 payload = None
-        data = None if form is not None else _encode(payload or {})
+        config.require_key(auth, settings)
+        extra = None if headers is None else _checked_headers(headers)
+        json_body = form is None and payload is not None
+        data = _encode(payload) if json_body else None
+        pairs = flat_pairs(query) if query else None
         max_retries = config.max_retries
         if form is not None and not all(v.replayable for _, v in form if isinstance(v, Upload)):
             max_retries = 0
+        own_redirects = auth == "x-api-key"
+        static = config.static.get(auth) if settings is None and extra is None else None
+        stream_headers = None if static is None else {**static[json_body], "Accept": SSE_MEDIA}
 
-        async def open_response() -> aiohttp.ClientResponse:
-            headers: Mapping[str, str] = config.json_headers if form is None else config.headers
-            if settings is not None or not isinstance(config.api_key, str):
-                headers = await _headers(config, settings, json_body=form is None)
+        async def open_response(last_event_id: str | None = None) -> aiohttp.ClientResponse:
+            send_headers = stream_headers
+            if send_headers is None:
+                send_headers = await _headers(
+                    config, settings, auth, json_body=json_body, accept=SSE_MEDIA, extra=extra
+                )
+            if last_event_id is not None:
+                send_headers = dict(send_headers)
+                _put(send_headers, "Last-Event-ID", last_event_id)
             return await self.send(
                 method,
                 config.url(path),
                 data if form is None else form_data(form),
-                {**headers, "Accept": "text/event-stream"},
-                query,
+                send_headers,
+                pairs,
                 config.stream_client_timeout,
+                own_redirects=own_redirects,
             )
 
         return stream_class(
@@ -493,6 +614,7 @@ class SessionCore:
             idle_timeout=config.stream_timeout,
             max_retries=max_retries,
             what=f"{method} {path}",
+            resume=resume,
         )
 
 
@@ -508,9 +630,13 @@ def _headers_of(resp: aiohttp.ClientResponse) -> Headers:
 
 
 def _merge(
-    settings: CallSettings, body: dict[str, Any] | None, query: dict[str, Any] | None
-) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    settings: CallSettings, body: Any, query: Mapping[str, Any] | None
+) -> tuple[Any, Mapping[str, Any] | None]:
     if settings.extra_body:
+        if body is not None and not isinstance(body, Mapping):
+            raise InvalidParameterError(
+                "extra_body", "can only add fields to a JSON object body, not to a list or value"
+            )
         body = {**(body or {}), **settings.extra_body}
     if settings.query:
         query = {**(query or {}), **settings.query}
@@ -518,19 +644,141 @@ def _merge(
 
 
 async def _headers(
-    config: ClientConfig, settings: CallSettings | None, *, json_body: bool
+    config: ClientConfig,
+    settings: CallSettings | None,
+    auth: str,
+    *,
+    json_body: bool,
+    accept: str = JSON_MEDIA,
+    extra: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    if settings is not None and settings.api_key is not None:
-        headers = await config.auth_headers(settings.api_key)
-    elif isinstance(config.api_key, str):
-        headers = dict(config.headers)
+    """The headers of one call, built now: per-call keys, key callables, extra headers."""
+    config.require_key(auth, settings)
+    key = None
+    if settings is not None:
+        key = settings.admin_api_key if auth == "admin" else settings.api_key
+    static = config.static.get(auth) if key is None else None
+    if static is not None:
+        headers = dict(static[json_body])
     else:
-        headers = await config.auth_headers()
-    if json_body:
-        headers["Content-Type"] = "application/json"
-    if settings is not None and settings.headers_override:
-        headers.update(settings.headers_override)
+        headers = await config.auth_headers(auth, key)
+        if json_body:
+            headers["Content-Type"] = JSON_MEDIA
+    if accept != JSON_MEDIA:
+        _put(headers, "Accept", check_header_value("accept", accept))
+    if extra:
+        for name, value in _checked_headers(extra).items():
+            _put(headers, name, value)
+    if settings is not None:
+        for name, value in settings.headers_override.items():
+            _put(headers, name, value)
     return headers
+
+
+def _checked_headers(headers: Mapping[str, str]) -> Mapping[str, str]:
+    for name, value in headers.items():
+        check_header_value("headers", name)
+        check_header_value(f"headers[{name!r}]", value)
+    return headers
+
+
+def _put(headers: dict[str, str], name: str, value: str) -> None:
+    """Set a header, replacing any spelling of its name (header names ignore case)."""
+    if name not in headers:
+        _drop(headers, name.lower())
+    headers[name] = value
+
+
+def _drop(headers: dict[str, str], lowered: str) -> None:
+    for existing in [k for k in headers if k.lower() == lowered]:
+        del headers[existing]
+
+
+def _with_body_type(headers: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    json_headers = dict(headers)
+    _put(json_headers, "Content-Type", JSON_MEDIA)
+    return headers, json_headers
+
+
+def _check_key_source(name: str, key: Any) -> None:
+    if key is None:
+        return
+    if isinstance(key, str):
+        check_header_value(name, key)
+        if not key:
+            raise InvalidParameterError(name, "must not be empty")
+    elif not callable(key):
+        raise InvalidParameterError(name, "must be a string or a callable returning one")
+
+
+def _missing_key(auth: str) -> InvalidParameterError:
+    if auth == "admin":
+        return InvalidParameterError(
+            "admin_api_key",
+            "this operation needs an admin API key: pass admin_api_key= or set "
+            "MISTRAL_ADMIN_API_KEY",
+        )
+    return InvalidParameterError(
+        "api_key",
+        "this client has no API key (only an admin key): pass api_key= or set MISTRAL_API_KEY",
+    )
+
+
+async def _follow_redirects(
+    session: aiohttp.ClientSession,
+    method: str,
+    url: URL,
+    data: Any,
+    headers: Mapping[str, str],
+    query: Any,
+    timeout: aiohttp.ClientTimeout,  # noqa: ASYNC109 - aiohttp's own timeout, passed through
+) -> aiohttp.ClientResponse:
+    """Send a request and follow its redirects as aiohttp does, but drop every secret header
+    (``x-api-key`` included, which aiohttp would forward) once they lead to another origin."""
+    loop = asyncio.get_running_loop()
+    deadline = None if timeout.total is None else loop.time() + timeout.total
+    hop_timeout = timeout
+    sent = dict(headers)
+    for _ in range(_MAX_REDIRECTS):
+        resp = await session.request(
+            method,
+            url,
+            data=data,
+            headers=sent,
+            params=query,
+            timeout=hop_timeout,
+            allow_redirects=False,
+        )
+        location = resp.headers.get("Location")
+        if resp.status not in _REDIRECTS or location is None:
+            return resp
+        resp.release()
+        try:
+            target = url.join(URL(location))
+            target_origin = target.origin()
+        except ValueError:
+            raise APIConnectionError("The server redirected to an invalid URL") from None
+        if target.scheme not in ("http", "https"):
+            raise APIConnectionError(f"The server redirected to a {target.scheme}: URL")
+        if (resp.status == 303 and method != "HEAD") or (
+            resp.status in (301, 302) and method == "POST"
+        ):
+            method, data = "GET", None
+            _drop(sent, "content-type")
+        elif data is not None and not isinstance(data, bytes):
+            raise APIConnectionError("Cannot follow a redirect with a streamed request body")
+        if url.origin() != target_origin:
+            for name in [k for k in sent if k.lower() in _SECRET_HEADERS]:
+                del sent[name]
+        url, query = target, None
+        if deadline is not None:
+            hop_timeout = aiohttp.ClientTimeout(
+                total=max(deadline - loop.time(), 0.001),
+                connect=timeout.connect,
+                sock_connect=timeout.sock_connect,
+                sock_read=timeout.sock_read,
+            )
+    raise APIConnectionError(f"Too many redirects (more than {_MAX_REDIRECTS})")
 
 
 def flat_pairs(values: Mapping[str, Any]) -> list[tuple[str, Any]]:
@@ -553,7 +801,7 @@ def flat_pairs(values: Mapping[str, Any]) -> list[tuple[str, Any]]:
 _json_default: list[Callable[[Any], Any]] = []
 
 
-def _encode(body: dict[str, Any]) -> bytes:
+def _encode(body: Any) -> bytes:
     if not _json_default:
         # The type system (cattrs) loads with the first request, not with the client.
         from ._converter import json_default

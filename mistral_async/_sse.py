@@ -6,6 +6,11 @@ lines of one event are joined with LF, lines starting with ``:`` are comments, a
 ``event``, ``id`` and ``retry`` fields are kept. Bytes are buffered until a line is
 complete, so a UTF-8 character split across network chunks decodes correctly, and
 any split of the same bytes into chunks gives the same events.
+
+At the end of the body, :meth:`SSEDecoder.flush` is lenient (an event not followed by
+its blank line is still dispatched), while :meth:`SSEDecoder.end` is strict, as the
+spec is: it says whether an incomplete event was left, which resumable streams take as
+a cut-off body to resume rather than an event to deliver.
 """
 
 from __future__ import annotations
@@ -18,9 +23,14 @@ _BOM: Final = b"\xef\xbb\xbf"
 
 
 class ServerSentEvent:
-    """One dispatched event: its type (``"message"`` unless set), data, last id, retry."""
+    """One dispatched event: its type (``"message"`` unless set), data, last id, retry.
 
-    __slots__ = ("data", "event", "id", "retry")
+    ``id`` is the stream's last event id when the event was dispatched (an event without
+    an ``id`` field inherits it, as the spec says); ``has_id`` tells whether the event
+    carried an ``id`` field of its own.
+    """
+
+    __slots__ = ("data", "event", "has_id", "id", "retry")
 
     def __init__(
         self,
@@ -28,11 +38,14 @@ class ServerSentEvent:
         event: str = "message",
         id: str | None = None,  # noqa: A002 - the SSE field's own name
         retry: int | None = None,
+        *,
+        has_id: bool = False,
     ) -> None:
         self.data = data
         self.event = event
         self.id = id
         self.retry = retry
+        self.has_id = has_id
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ServerSentEvent):
@@ -56,15 +69,16 @@ class ServerSentEvent:
 class SSEDecoder:
     """Feed it network chunks with :meth:`feed`; call :meth:`flush` at end of stream."""
 
-    __slots__ = ("_buf", "_data", "_event", "_started", "last_event_id", "retry")
+    __slots__ = ("_buf", "_data", "_event", "_has_id", "_started", "last_event_id", "retry")
 
-    def __init__(self) -> None:
+    def __init__(self, last_event_id: str | None = None, retry: int | None = None) -> None:
         self._buf = b""
         self._data: list[bytes] = []
         self._event: bytes | None = None
+        self._has_id = False
         self._started = False
-        self.last_event_id: str | None = None
-        self.retry: int | None = None
+        self.last_event_id: str | None = last_event_id
+        self.retry: int | None = retry
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
         """Decode one chunk; return the events it completed, in order."""
@@ -100,6 +114,19 @@ class SSEDecoder:
         lines.append(b"")
         return self._lines(lines)
 
+    def end(self) -> tuple[list[ServerSentEvent], bool]:
+        """End of stream, strictly: the events a last line ending completes, and whether an
+        incomplete event (fields read, no blank line yet) was left; it is discarded."""
+        buf = self._buf
+        events = self.feed(b"\n") if buf.endswith(b"\r") else []
+        buf, self._buf = self._buf, b""
+        partial = bool(buf) and buf[:1] != b":" and (self._started or not _BOM.startswith(buf))
+        incomplete = partial or bool(self._data) or self._event is not None or self._has_id
+        self._data.clear()
+        self._event = None
+        self._has_id = False
+        return events, incomplete
+
     def _lines(self, lines: list[bytes]) -> list[ServerSentEvent]:
         events: list[ServerSentEvent] = []
         data = self._data
@@ -115,10 +142,12 @@ class SSEDecoder:
                             "message" if event is None else event.decode("utf-8", "replace"),
                             self.last_event_id,
                             self.retry,
+                            has_id=self._has_id,
                         )
                     )
                     data.clear()
                 self._event = None
+                self._has_id = False
             elif line[:6] == b"data: ":
                 data.append(line[6:])
             else:
@@ -138,5 +167,6 @@ class SSEDecoder:
         elif name == b"id":
             if b"\0" not in value:
                 self.last_event_id = value.decode("utf-8", "replace")
+                self._has_id = True
         elif name == b"retry" and value.isdigit():
             self.retry = int(value)

@@ -4,21 +4,28 @@
 is sent when the stream is entered (or first read) and retried, when it fails, until
 the first event has arrived, never after. Leaving the stream early, an exception, a
 ``break`` or the task being cancelled closes the response, so no connection leaks.
+
+A *resumable* stream (``resume=True``: the event streams whose events carry SSE ids)
+goes further: when the connection breaks after events arrived, it reconnects by itself
+with ``Last-Event-ID`` set to the last event delivered, drops any event it already
+delivered, and goes on. A clean end of the body ends it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from types import TracebackType
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Final, Generic, Self, TypeVar
 
 import aiohttp
 
 from ._errors import (
     APIConnectionError,
+    APIError,
     APIStreamError,
     APITimeoutError,
     MistralError,
@@ -26,7 +33,7 @@ from ._errors import (
 )
 from ._json import loads
 from ._response import request_id_of
-from ._retry import call_with_retries
+from ._retry import MAX_RETRY_AFTER, call_with_retries, is_retryable, retry_wait
 from ._session import CLIENT_ERRORS, guarded
 from ._sse import SSEDecoder
 from ._types import Headers
@@ -35,8 +42,33 @@ __all__ = ["AsyncStream"]
 
 T = TypeVar("T")
 
+log: Final = logging.getLogger("mistral_async")
+
 _DONE = "[DONE]"
 _FOLD_EVERY = 4096
+_SEEN_IDS = 65536
+"""How many delivered event ids a resumable stream remembers to drop replayed events."""
+
+
+class _RecentIds:
+    """The ids of the last events delivered (a bounded set, oldest forgotten first)."""
+
+    __slots__ = ("_ids", "_order")
+
+    def __init__(self) -> None:
+        self._ids: set[str] = set()
+        self._order: deque[str] = deque()
+
+    def __contains__(self, event_id: object) -> bool:
+        return event_id in self._ids
+
+    def add(self, event_id: str) -> None:
+        if event_id in self._ids:
+            return
+        self._ids.add(event_id)
+        self._order.append(event_id)
+        if len(self._order) > _SEEN_IDS:
+            self._ids.discard(self._order.popleft())
 
 
 class AsyncStream(Generic[T]):
@@ -57,16 +89,23 @@ class AsyncStream(Generic[T]):
 
     ``stream_timeout`` (seconds between two events, the first included) raises
     :class:`APITimeoutError` when exceeded; comments and keep-alives do not reset it.
+
+    Resumable streams (the workflow event streams) reconnect by themselves when the
+    connection breaks after events arrived, with ``Last-Event-ID``; an event already
+    delivered is never delivered again. At most ``max_retries`` reconnects in a row may
+    bring no new event (waits: exponential backoff, at least the stream's SSE ``retry``),
+    then :class:`APIConnectionError` is raised.
     """
 
     def __init__(
         self,
-        open_response: Callable[[], Awaitable[aiohttp.ClientResponse]],
+        open_response: Callable[..., Awaitable[aiohttp.ClientResponse]],
         cast: Callable[[Any], T],
         *,
         idle_timeout: float | None,
         max_retries: int,
         what: str,
+        resume: bool = False,
     ) -> None:
         self._open_response = open_response
         self._cast = cast
@@ -88,6 +127,13 @@ class AsyncStream(Generic[T]):
         self._accumulator: Any = None
         # An error that arrived after events still undelivered: raised once they are read.
         self._error: BaseException | None = None
+        # Resumable streams: the ids delivered, the last one, the break to resume from,
+        # reconnects since the last new event, and requests sent in all.
+        self._seen: _RecentIds | None = _RecentIds() if resume else None
+        self._last_id: str | None = None
+        self._broken: APIConnectionError | None = None
+        self._reconnects = 0
+        self._sends = 0
 
     # -- public surface --------------------------------------------------------------
 
@@ -185,13 +231,17 @@ class AsyncStream(Generic[T]):
             self._close_response()
             raise
 
-    async def _open_headers(self) -> aiohttp.ClientResponse:
+    async def _open_headers(self, last_event_id: str | None = None) -> aiohttp.ClientResponse:
         """Send the request; ``stream_timeout`` covers the wait for the headers too."""
+        self._sends += 1
+        opening = (
+            self._open_response() if last_event_id is None else self._open_response(last_event_id)
+        )
         if self._idle_timeout is None:
-            return await self._open_response()
+            return await opening
         try:
             async with asyncio.timeout(self._idle_timeout):
-                return await self._open_response()
+                return await opening
         except TimeoutError:
             raise self._idle_error() from None
 
@@ -240,24 +290,48 @@ class AsyncStream(Generic[T]):
     async def _read_more(self) -> None:
         resp = self._response
         if resp is None:
+            if self._broken is not None:
+                await self._reconnect()
+                return
             raise APIConnectionError("The stream was closed", request_id=self.request_id)
         try:
             chunk = await guarded(self._read_chunk(resp))
         except APIConnectionError as error:
             if error.request_id is None:
                 error.request_id = self.request_id
+            if self._resumable(error):
+                self._break(error)
+                return
             raise
-        events = self._decoder.feed(chunk) if chunk else self._decoder.flush()
+        resume = self._seen is not None
+        cut = False
+        if chunk:
+            events = self._decoder.feed(chunk)
+        elif resume:
+            # Strict: an event left without its blank line was cut off; it is resumed.
+            events, cut = self._decoder.end()
+        else:
+            events = self._decoder.flush()
         try:
             if events:
-                self._handle(events, at_eof=not chunk)
+                self._handle(events, at_eof=not chunk and not resume)
             if not chunk and not self._done:
-                ending = "its final event" if self._final_event is not None else "[DONE]"
-                raise APIConnectionError(
-                    f"The stream ended before it was complete (no {ending})",
-                    request_id=self.request_id,
-                )
+                if cut:
+                    raise APIConnectionError(
+                        "The stream ended in the middle of an event", request_id=self.request_id
+                    )
+                if resume:
+                    self._done = True  # a clean end of the body ends a resumable stream
+                else:
+                    ending = "its final event" if self._final_event is not None else "[DONE]"
+                    raise APIConnectionError(
+                        f"The stream ended before it was complete (no {ending})",
+                        request_id=self.request_id,
+                    )
         except MistralError as exc:
+            if isinstance(exc, APIConnectionError) and self._resumable(exc):
+                self._break(exc)
+                return
             if not self._items:
                 raise
             # Deliver the events that came before the error first.
@@ -267,6 +341,68 @@ class AsyncStream(Generic[T]):
         if self._done:
             await self._finish(resp)
 
+    # -- resuming ------------------------------------------------------------------------
+
+    def _resumable(self, error: APIConnectionError) -> bool:
+        """Whether a break is resumed: a resumable stream, events with ids delivered, no timeout."""
+        return (
+            self._seen is not None
+            and self._last_id is not None
+            and self._max_retries > 0
+            and not isinstance(error, APITimeoutError)
+        )
+
+    def _break(self, error: APIConnectionError) -> None:
+        """The connection broke: let it go; the next read (once the events already received
+        are delivered) reconnects."""
+        self._broken = error
+        self._close_response()
+
+    async def _reconnect(self) -> None:
+        """Open the stream again after a break, from the last event delivered."""
+        error: APIError | None = self._broken
+        assert error is not None
+        while True:
+            self._reconnects += 1
+            if self._reconnects > self._max_retries:
+                self._broken = None
+                exhausted = APIConnectionError(
+                    f"The stream broke and could not be resumed after {self._max_retries} "
+                    f"reconnects without a new event: {error.message}",
+                    request_id=self.request_id,
+                )
+                exhausted.attempts = self._sends
+                raise exhausted from error
+            delay = retry_wait(error, self._reconnects)
+            asked = self._decoder.retry
+            if asked is not None:
+                delay = max(delay, min(asked / 1000, MAX_RETRY_AFTER))
+            log.info(
+                "Resuming %s after event id %r in %.2f s (reconnect %d of %d: %s)",
+                self._what,
+                self._last_id,
+                delay,
+                self._reconnects,
+                self._max_retries,
+                error.message,
+            )
+            await asyncio.sleep(delay)
+            try:
+                resp = await self._open_headers(self._last_id)
+            except APIError as exc:
+                if not is_retryable(exc):
+                    self._broken = None
+                    raise
+                error = exc
+                continue
+            break
+        self._broken = None
+        self._response = resp
+        self._status = resp.status
+        self._headers = Headers(list(resp.headers.items()))
+        self._decoder = SSEDecoder(self._last_id, self._decoder.retry)
+        self._restart_deadline()
+
     def _handle(self, events: list[Any], at_eof: bool = False) -> None:
         cast = self._cast
         items = self._items
@@ -274,11 +410,14 @@ class AsyncStream(Generic[T]):
         before = len(items)
         got_data = False
         error_event, final_event = self._error_event, self._final_event
+        seen = self._seen
         for event in events:
             data = event.data
             if data == _DONE:
                 self._done = True
                 break
+            if seen is not None and event.has_id and event.id in seen:
+                continue  # delivered before the stream was resumed
             try:
                 obj = loads(data)
             except ValueError as exc:
@@ -300,6 +439,8 @@ class AsyncStream(Generic[T]):
                 raise self._stream_error(obj)
             append(item)
             got_data = True
+            if seen is not None:
+                self._delivered(event.id, event.has_id)
             if final_event is not None and final_event(item):
                 # The stream's own last event: what follows is only the end of the body.
                 self._done = True
@@ -313,6 +454,14 @@ class AsyncStream(Generic[T]):
                     # Folded as they come, so a long stream holds no more than this many.
                     self._accumulator.add(history)
                     history.clear()
+
+    def _delivered(self, event_id: str | None, has_id: bool) -> None:
+        self._reconnects = 0
+        if event_id is not None:
+            self._last_id = event_id
+            if has_id:
+                assert self._seen is not None
+                self._seen.add(event_id)
 
     def _invalid(self, data: str, exc: Exception) -> ResponseValidationError:
         return ResponseValidationError(

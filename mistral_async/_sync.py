@@ -489,11 +489,14 @@ def async_classes() -> dict[str, type]:
     found: dict[str, type] = {}
 
     def walk(cls: type) -> None:
-        for value in vars(cls).values():
-            if isinstance(value, ResourceSlot):
-                resource = value.load()
-                found[resource.__name__] = resource
-                walk(resource)
+        # Slots may come from a base (the generated ``ClientSlots``, ``BetaSlots``...).
+        slots = [v for k in cls.__mro__ for v in vars(k).values() if isinstance(v, ResourceSlot)]
+        for value in slots:
+            resource = value.load()
+            if found.get(resource.__name__) is resource:
+                continue
+            found[resource.__name__] = resource
+            walk(resource)
         for klass in cls.__mro__:
             for value in vars(klass).values():
                 returns = getattr(value, "__annotations__", {}).get("return")
@@ -502,8 +505,11 @@ def async_classes() -> dict[str, type]:
                 module = sys.modules[value.__module__]
                 for name in _ASYNC_NAME.findall(returns):
                     target = getattr(module, name, None)
-                    if isinstance(target, type) and issubclass(
-                        target, AsyncStream | AsyncBinaryResponse
+                    # AsyncStream itself has its hand-written twin, Stream.
+                    if (
+                        isinstance(target, type)
+                        and issubclass(target, AsyncStream | AsyncBinaryResponse)
+                        and target is not AsyncStream
                     ):
                         found[name] = target
 

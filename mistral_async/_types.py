@@ -8,7 +8,15 @@ from typing import Any, Final, Literal, TypedDict, final
 
 import attrs
 
-__all__ = ["NOT_GIVEN", "Headers", "NotGiven", "PollOptions", "RequestOptions", "Timeout"]
+__all__ = [
+    "NOT_GIVEN",
+    "AuthScheme",
+    "Headers",
+    "NotGiven",
+    "PollOptions",
+    "RequestOptions",
+    "Timeout",
+]
 
 
 @final
@@ -38,6 +46,10 @@ class NotGiven:
 
 
 NOT_GIVEN: Final = NotGiven()
+
+AuthScheme = Literal["bearer", "admin", "x-api-key"]
+"""How an operation authenticates: ``Authorization: Bearer <api_key>``, the same with
+the admin key, or the API key in an ``x-api-key`` header."""
 
 
 def _check_seconds(name: str, value: float | None) -> None:
@@ -92,6 +104,8 @@ class RequestOptions(TypedDict, total=False):
     """How many times to retry this call on a retryable failure."""
     api_key: str
     """The API key for this call only."""
+    admin_api_key: str
+    """The admin API key for this call only (admin operations)."""
     extra_headers: Mapping[str, str]
     """Headers added to (or overriding) the request's headers."""
     extra_query: Mapping[str, Any]

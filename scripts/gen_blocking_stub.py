@@ -218,6 +218,60 @@ def method_lines(
     return lines
 
 
+def client_slots() -> list[tuple[str, ResourceSlot[Any]]]:
+    """The client's resource attributes, its bases' (the generated ``ClientSlots``) first."""
+    slots: dict[str, ResourceSlot[Any]] = {}
+    for klass in reversed(AsyncMistral.__mro__):
+        for name, value in vars(klass).items():
+            if isinstance(value, ResourceSlot):
+                slots[name] = value
+    return list(slots.items())
+
+
+_CLIENT_OWN = frozenset({"with_options", "aclose"})
+"""Client methods the stubs write by hand (``with_options`` returns the blocking client)."""
+
+
+def client_method_lines(
+    imports: Imports, local: set[str], *, blocking: bool, raw: bool = False
+) -> list[str]:
+    """Stub lines of the client's own public methods (``request``...), overloads included.
+
+    ``blocking``: plain ``def``; ``raw``: coroutine methods return ``RawResponse[...]``.
+    """
+    rename = _sync.blocking_name if blocking else (lambda text: text)
+    lines: list[str] = []
+    for name, value in vars(AsyncMistral).items():
+        if name.startswith("_") or name in _CLIENT_OWN or not inspect.isfunction(value):
+            continue
+        coroutine = inspect.iscoroutinefunction(value)
+        prefix = "async def" if coroutine and not blocking else "def"
+        variants = typing.get_overloads(value)
+        if not variants:
+            signature = render_signature(
+                value,
+                imports,
+                local,
+                rename=rename,
+                wrap_return="RawResponse[{}]" if raw and coroutine else "{}",
+            )
+            doc = _summary(value)
+            lines.append(f"    {prefix} {name}{signature}:")
+            lines.append(f'        """{doc}"""' if doc else "        ...")
+            continue
+        imports.lines[("typing", "overload")] = None
+        for variant in variants:
+            signature = render_signature(
+                variant,
+                imports,
+                local,
+                rename=rename,
+                wrap_return="RawResponse[{}]" if raw and coroutine else "{}",
+            )
+            lines += ["    @overload", f"    {prefix} {name}{signature}: ..."]
+    return lines
+
+
 def _summary(obj: Any) -> str:
     return _sync.blocking_name((inspect.getdoc(obj) or "").split("\n")[0]).replace('"""', "'''")
 
@@ -304,12 +358,12 @@ def generate() -> str:
         '    """The blocking Mistral client, with the methods of :class:`AsyncMistral`."""',
         "",
     ]
-    for name, value in vars(AsyncMistral).items():
-        if isinstance(value, ResourceSlot):
-            body.append(f"    {name}: {_sync.blocking_name(value.load().__name__)}")
+    for name, value in client_slots():
+        body.append(f"    {name}: {_sync.blocking_name(value.load().__name__)}")
     body += [
         f"    def __init__{init}: ...",
         f"    def with_options{options}: ...",
+        *client_method_lines(imports, local, blocking=True),
         "    @property",
         "    def with_raw_response(self) -> MistralWithRawResponse: ...",
         "    @property",
@@ -346,17 +400,18 @@ def raw_twins(
     body += ["", "", f"class {client}WithRawResponse:"]
     body.append(f'    """{client}.with_raw_response: methods return a RawResponse."""')
     body.append("")
-    for attr, value in vars(AsyncMistral).items():
-        if isinstance(value, ResourceSlot):
-            body.append(f"    {attr}: {rename(value.load().__name__)}WithRawResponse")
+    for attr, value in client_slots():
+        body.append(f"    {attr}: {rename(value.load().__name__)}WithRawResponse")
+    body += client_method_lines(imports, local, blocking=blocking, raw=True)
     return body
 
 
 def generate_raw() -> str:
     classes = _sync.async_classes()
-    local = set(classes) | {f"{n}WithRawResponse" for n in classes}
+    local = set(classes) | {f"{n}WithRawResponse" for n in classes} | {"T"}
     imports = Imports()
-    body = raw_twins(classes, imports, local, blocking=False)
+    imports.lines[("typing", "TypeVar")] = None
+    body = ["", 'T = TypeVar("T")', *raw_twins(classes, imports, local, blocking=False)]
     return RAW_HEADER + imports.render() + "\n" + "\n".join(body) + "\n"
 
 

@@ -513,6 +513,8 @@ class MethodDef:
     item_type: str | None = None
     page_type: str | None = None
     fixed_stream: bool | None = None
+    empty_body: bool = False
+    """The body is required but every field optional: send ``{}`` when none is given."""
 
 
 def param_kind(schema: Any, types: Types) -> str:
@@ -668,6 +670,12 @@ def methods_of(
     if detail and detail != doc_text:
         doc_text = f"{doc_text.rstrip('.')}.\n\n{detail}"
     path = spec_path.split("#", 1)[0]
+    empty_body = (
+        body is not None
+        and bool(op["requestBody"].get("required"))
+        and any(p.where == "body" for p in params)
+        and not any(p.where == "body" and p.required for p in params)
+    )
     out = []
     names = list(row.names)
     json_media = content.get("application/json")
@@ -733,6 +741,8 @@ def methods_of(
                 doc_text,
             )
         )
+    for method in out:
+        method.empty_body = empty_body
     return out
 
 
@@ -1096,6 +1106,8 @@ def render_operation(op_name: str, m: MethodDef) -> str:
     ]
     if m.fixed_stream:
         args.append('fixed={"stream": True}')
+    if m.empty_body and not m.fixed_stream:
+        args.append('fixed={}')
     if m.auth != "bearer":
         args.append(f"auth={json.dumps(m.auth)}")
     if m.accept != "application/json":

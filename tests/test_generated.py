@@ -50,7 +50,5 @@ def test_a_generated_type_loads_with_its_group() -> None:
         "assert 'mistral_async.types.audio_voices' not in sys.modules\n"
         "print(t.VoiceResponse.__module__)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "mistral_async.types.audio_voices"

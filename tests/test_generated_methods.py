@@ -147,8 +147,10 @@ async def test_cursor_paging(serve: Any, method: str, page_of: Any) -> None:
 def _item(method: str, name: str) -> dict[str, Any]:
     from mistral_async.resources import connectors, workflows
 
-    op = workflows._workflows_get_workflows if method.startswith("workflows") else (
-        connectors._connectors_list
+    op = (
+        workflows._workflows_get_workflows
+        if method.startswith("workflows")
+        else (connectors._connectors_list)
     )
     page = typing.get_type_hints(op.returns)
     field = "workflows" if method.startswith("workflows") else "items"

@@ -25,11 +25,11 @@ _skills_list: Operation[ListSkillsResponse] = Operation("GET", "/v2/skills", Lis
 _skills_create: Operation[Skill] = Operation("POST", "/v2/skills", Skill, (("name", "name", "body", "str"), ("definition", "definition", "body", "obj"), ("notes", "notes", "body", "str"), ("sharing_scope", "sharingScope", "body", "str"), ("aliases", "aliases", "body", "list"),))
 _skills_get: Operation[Skill] = Operation("GET", "/v2/skills/{skill_id}", Skill, (("skill_id", "skill_id", "path", "str"), ("version", "version", "query", "int"), ("alias", "alias", "query", "str"), ("fields", "fields", "query", "list"),))
 _skills_delete: Operation[dict[str, Any]] = Operation("DELETE", "/v2/skills/{skill_id}", dict[str, Any], (("skill_id", "skill_id", "path", "str"),))
-_skills_update_metadata: Operation[Skill] = Operation("PATCH", "/v2/skills/{skill_id}", Skill, (("skill_id", "skill_id", "path", "str"), ("sharing_scope", "sharingScope", "body", "str"),))
+_skills_update_metadata: Operation[Skill] = Operation("PATCH", "/v2/skills/{skill_id}", Skill, (("skill_id", "skill_id", "path", "str"), ("sharing_scope", "sharingScope", "body", "str"),), fixed={})
 _skills_list_versions: Operation[ListSkillVersionsResponse] = Operation("GET", "/v2/skills/{skill_id}/versions", ListSkillVersionsResponse, (("skill_id", "skill_id", "path", "str"),))
 _skills_create_version: Operation[CreateSkillVersionResponse] = Operation("POST", "/v2/skills/{skill_id}/versions", CreateSkillVersionResponse, (("skill_id", "skill_id", "path", "str"), ("definition", "definition", "body", "obj"), ("notes", "notes", "body", "str"), ("aliases", "aliases", "body", "list"),))
 _skills_get_version: Operation[Skill] = Operation("GET", "/v2/skills/{skill_id}/versions/{version}", Skill, (("skill_id", "skill_id", "path", "str"), ("version", "version", "path", "int"), ("fields", "fields", "query", "list"),))
-_skills_update_version_metadata: Operation[Skill] = Operation("PATCH", "/v2/skills/{skill_id}/versions/{version}", Skill, (("skill_id", "skill_id", "path", "str"), ("version", "version", "path", "int"), ("notes", "notes", "body", "str"), ("aliases", "aliases", "body", "obj"),))
+_skills_update_version_metadata: Operation[Skill] = Operation("PATCH", "/v2/skills/{skill_id}/versions/{version}", Skill, (("skill_id", "skill_id", "path", "str"), ("version", "version", "path", "int"), ("notes", "notes", "body", "str"), ("aliases", "aliases", "body", "obj"),), fixed={})
 
 
 class AsyncSkills(AsyncResource):

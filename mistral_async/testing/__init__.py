@@ -17,10 +17,12 @@ Run ``python -m mistral_async.testing --port 8000`` to serve it from a terminal.
 
 from ._app import Abort, Call, FakeApp
 from ._body import Blob, Form, UploadedFile
-from ._server import DEFAULT_API_KEY, FakeMistral, Headers, RecordedRequest
+from ._server import DEFAULT_ADMIN_API_KEY, DEFAULT_API_KEY, FakeMistral, Headers, RecordedRequest
 from ._store import FilesState, StoredFile
+from .groups.spec_ops import SpecStore
 
 __all__ = [
+    "DEFAULT_ADMIN_API_KEY",
     "DEFAULT_API_KEY",
     "Abort",
     "Blob",
@@ -31,6 +33,7 @@ __all__ = [
     "Form",
     "Headers",
     "RecordedRequest",
+    "SpecStore",
     "StoredFile",
     "UploadedFile",
 ]

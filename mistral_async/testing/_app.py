@@ -24,6 +24,12 @@ Routes
     slash tolerance), and literal segments win over parameters wherever they are, whatever
     the registration order (``/v1/files/signed`` beats ``/v1/files/{file_id}``). A path that
     matches with another method gets a 405 with an ``Allow`` header, anything else a 404.
+    ``auth`` names the credentials the server checks before calling the handler:
+    ``"bearer"`` (the default: ``Authorization: Bearer <api key>``), ``"admin"``
+    (``Authorization: Bearer <admin api key>``; the ordinary key gets a 401),
+    ``"x-api-key"`` (an ``x-api-key: <api key>`` header) or ``"none"``. A ``fallback=True``
+    route gives way to any other registration of the same method and path shape, earlier
+    or later (the spec-driven ``spec_ops`` group registers its routes that way).
 
 State
     ``app.state(Kind)`` (or ``call.state(Kind)``) returns the per-server instance of any
@@ -263,6 +269,9 @@ ERROR_KINDS: Final[Mapping[int, tuple[str, str]]] = {
 }
 """Default message and ``type`` of the Mistral error object, by status."""
 
+AUTH_KINDS: Final = frozenset({"bearer", "admin", "x-api-key", "none"})
+"""The credentials a route may require (see :meth:`FakeApp.route`)."""
+
 S = TypeVar("S")
 SSEEvent = tuple[str | None, Any]
 """One server-sent event: the ``event:`` name (``None`` for none) and the JSON payload."""
@@ -352,6 +361,8 @@ class _Endpoint:
     names: tuple[str | None, ...]
     pattern: str
     owner: str
+    auth: str = "bearer"
+    fallback: bool = False
 
 
 class _Shape:
@@ -414,11 +425,21 @@ class _Router:
         self._by_length: dict[int, list[_Shape]] = {}
 
     def add(
-        self, method: str, pattern: str, handler: Handler, *, owner: str, replace: bool
+        self,
+        method: str,
+        pattern: str,
+        handler: Handler,
+        *,
+        owner: str,
+        replace: bool,
+        auth: str = "bearer",
+        fallback: bool = False,
     ) -> None:
         """Register ``handler`` for ``method`` on ``pattern``."""
         if not method or not method.isalpha() or not method.isupper():
             raise ValueError(f"HTTP method must be upper-case letters: {method!r}")
+        if auth not in AUTH_KINDS:
+            raise ValueError(f"auth must be one of {sorted(AUTH_KINDS)}: {auth!r}")
         shape, names = _compile(pattern)
         entry = self._shapes.get(shape)
         if entry is None:
@@ -428,11 +449,14 @@ class _Router:
             same_length.sort(key=lambda item: item.rank)
         previous = entry.methods.get(method)
         if previous is not None and not replace:
-            raise ValueError(
-                f"{method} {pattern} is already registered (as {previous.pattern} by "
-                f"{previous.owner}); pass replace=True to override it"
-            )
-        entry.methods[method] = _Endpoint(handler, names, pattern, owner)
+            if fallback and not previous.fallback:
+                return  # a fallback never displaces a real route
+            if not previous.fallback or fallback:
+                raise ValueError(
+                    f"{method} {pattern} is already registered (as {previous.pattern} by "
+                    f"{previous.owner}); pass replace=True to override it"
+                )
+        entry.methods[method] = _Endpoint(handler, names, pattern, owner, auth, fallback)
 
     def match(self, method: str, raw_path: str) -> RouteMatch:
         """Route ``method`` on ``raw_path`` (percent-encoded, without the query string)."""
@@ -495,15 +519,34 @@ class FakeApp:
 
     # -- routes
 
-    def route(self, method: str, pattern: str, handler: Handler, *, replace: bool = False) -> None:
+    def route(
+        self,
+        method: str,
+        pattern: str,
+        handler: Handler,
+        *,
+        replace: bool = False,
+        auth: str = "bearer",
+        fallback: bool = False,
+    ) -> None:
         """Serve ``method`` requests on ``pattern`` with ``handler``.
 
         ``pattern`` is like ``"/v1/libraries/{library_id}/documents/{document_id}"``: the
         decoded segments named ``{...}`` arrive in ``call.params``. Registering the same
         method on the same path shape again raises ``ValueError`` unless ``replace`` is true
-        (to override a built-in endpoint).
+        (to override a built-in endpoint) or one of the two is a ``fallback`` route (the
+        other one wins). ``auth`` is what the server checks first: ``"bearer"``,
+        ``"admin"``, ``"x-api-key"`` or ``"none"`` (see the module documentation).
         """
-        self._router.add(method, pattern, handler, owner=self._owner, replace=replace)
+        self._router.add(
+            method,
+            pattern,
+            handler,
+            owner=self._owner,
+            replace=replace,
+            auth=auth,
+            fallback=fallback,
+        )
 
     def routes(self) -> list[tuple[str, str]]:
         """Return every registered ``(method, pattern)``, sorted."""

@@ -34,9 +34,11 @@ from ._app import (
 )
 from ._body import RECORD_LIMIT, BodyCapture, RequestBody
 
-__all__ = ["DEFAULT_API_KEY", "FakeMistral", "Headers", "RecordedRequest"]
+__all__ = ["DEFAULT_ADMIN_API_KEY", "DEFAULT_API_KEY", "FakeMistral", "Headers", "RecordedRequest"]
 
 DEFAULT_API_KEY: Final = "fake-key"
+DEFAULT_ADMIN_API_KEY: Final = "fake-admin-key"
+"""The key of the ``AdminApiKey`` scheme (``/v1/admin/...``); the ordinary key is refused."""
 
 _LOGGER = logging.getLogger("mistral_async.testing")
 _SHUTDOWN_TIMEOUT: Final = 2.0
@@ -184,6 +186,7 @@ class FakeMistral:
         self,
         *,
         api_key: str = DEFAULT_API_KEY,
+        admin_api_key: str = DEFAULT_ADMIN_API_KEY,
         host: str = "127.0.0.1",
         port: int = 0,
         stream_delay: float = 0.0,
@@ -195,9 +198,11 @@ class FakeMistral:
         streamed events; it can be changed while the server runs. Every endpoint group of
         ``mistral_async.testing.groups`` is registered, then each of ``extra_groups`` (a
         ``register(app)`` callable or a module having one; see :mod:`._app`). A group that
-        fails to import or register makes this raise.
+        fails to import or register makes this raise. ``admin_api_key`` is the bearer key
+        of the admin operations (``/v1/admin/...``), which refuse ``api_key``.
         """
         self._api_key = api_key
+        self._admin_api_key = admin_api_key
         self.host = host
         self.stream_delay = stream_delay
         self._requested_port = port
@@ -228,6 +233,11 @@ class FakeMistral:
     def api_key(self) -> str:
         """The API key clients must send as ``Authorization: Bearer <api_key>``."""
         return self._api_key
+
+    @property
+    def admin_api_key(self) -> str:
+        """The key admin operations want as ``Authorization: Bearer <admin_api_key>``."""
+        return self._admin_api_key
 
     @property
     def port(self) -> int:
@@ -563,11 +573,12 @@ class FakeMistral:
             await self._drain(body)
             headers = {**app.headers(request_id), **failure.headers}
             return web.Response(status=failure.status, body=failure.body, headers=headers)
-        if not self._authorized(request):
+        match = app.match(request.method, raw_path)
+        auth = match.endpoint.auth if match.endpoint is not None else "bearer"
+        if not self._authorized(request, auth):
             await self._drain(body)
             body_401 = error_body("Unauthorized", "authentication_error", 401)
             return app.json_response(request_id, body_401, status=401)
-        match = app.match(request.method, raw_path)
         if match.endpoint is None:
             await self._drain(body)
             if match.allowed:
@@ -600,10 +611,16 @@ class FakeMistral:
         with contextlib.suppress(OSError, HttpProcessingError):
             await body.drain()
 
-    def _authorized(self, request: web.BaseRequest) -> bool:
-        """Check the ``Authorization: Bearer <key>`` header."""
+    def _authorized(self, request: web.BaseRequest, auth: str = "bearer") -> bool:
+        """Check the credentials a route wants (see ``FakeApp.route``): by default the
+        ``Authorization: Bearer <key>`` header."""
+        if auth == "none":
+            return True
+        if auth == "x-api-key":
+            return request.headers.get("x-api-key", "").strip() == self._api_key
         scheme, _, token = request.headers.get("Authorization", "").strip().partition(" ")
-        return scheme.lower() == "bearer" and token.strip() == self._api_key
+        expected = self._admin_api_key if auth == "admin" else self._api_key
+        return scheme.lower() == "bearer" and token.strip() == expected
 
     def _abort(self, request: web.BaseRequest) -> web.StreamResponse:
         """Close the connection; aiohttp then silently gives up writing the response."""
