@@ -1107,7 +1107,7 @@ def render_operation(op_name: str, m: MethodDef) -> str:
     if m.fixed_stream:
         args.append('fixed={"stream": True}')
     if m.empty_body and not m.fixed_stream:
-        args.append('fixed={}')
+        args.append("fixed={}")
     if m.auth != "bearer":
         args.append(f"auth={json.dumps(m.auth)}")
     if m.accept != "application/json":

@@ -132,8 +132,13 @@ async def test_created_objects_are_kept_then_deleted(fake_mistral: FakeMistral) 
             name="politeness",
             description="Is the answer polite?",
             model_name="mistral-small-latest",
-            output={"type": "REGRESSION", "min": 0, "max": 1, "min_description": "rude",
-                    "max_description": "polite"},
+            output={
+                "type": "REGRESSION",
+                "min": 0,
+                "max": 1,
+                "min_description": "rude",
+                "max_description": "polite",
+            },
             instructions="Rate politeness.",
             tools=[],
         )
