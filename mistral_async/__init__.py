@@ -24,9 +24,13 @@ if TYPE_CHECKING:
         APITimeoutError,
         AuthenticationError,
         BadRequestError,
+        BatchJobError,
+        BatchWaitTimeoutError,
         ConflictError,
+        FineTuningJobError,
         InternalServerError,
         InvalidParameterError,
+        JobTimeoutError,
         MistralError,
         NotFoundError,
         PermissionDeniedError,
@@ -40,9 +44,7 @@ if TYPE_CHECKING:
     from ._response import RateLimit, RateLimitWindow, RawResponse
     from ._streaming import AsyncStream
     from ._types import NOT_GIVEN, Headers, NotGiven, PollOptions, RequestOptions, Timeout
-    from .lib.batch import BatchJobError, BatchWaitTimeoutError
     from .lib.chat_stream import AsyncChatCompletionStream
-    from .types.fine_tuning import FineTuningJobError, JobTimeoutError
 
 __all__ = [
     "NOT_GIVEN",
@@ -97,10 +99,6 @@ _LOCATIONS = {
     "BinaryResponse": "._blocking",
     "Paginator": "._blocking",
     "PollOptions": "._types",
-    "BatchJobError": ".lib.batch",
-    "BatchWaitTimeoutError": ".lib.batch",
-    "FineTuningJobError": ".types.fine_tuning",
-    "JobTimeoutError": ".types.fine_tuning",
     "AsyncMistral": "._client",
     "AsyncStream": "._streaming",
     "AsyncChatCompletionStream": ".lib.chat_stream",

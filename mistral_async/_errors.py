@@ -19,21 +19,17 @@
         ├── APIStreamError           an error event arrived in the middle of a stream
         └── ResponseValidationError  a response body did not fit the expected type
 
-The job helpers add three, in the modules of their groups and exported here too::
+The waiting helpers (``fine_tuning.jobs.wait``, ``batch.jobs.wait`` / ``batch.run``,
+``workflows.execute_workflow_and_wait``) add theirs; each carries what it waited for::
 
     APITimeoutError
-    ├── JobTimeoutError          fine_tuning.jobs.wait ran out of time
-    └── BatchWaitTimeoutError    batch.jobs.wait / batch.run ran out of time (a BatchJobError)
+    ├── JobTimeoutError              a fine-tuning job was not done in time
+    ├── BatchWaitTimeoutError        a batch job was not done in time (also a BatchJobError)
+    └── WorkflowWaitTimeoutError     a workflow execution was not done in time
     MistralError
-    ├── FineTuningJobError       a fine-tuning job ended FAILED, FAILED_VALIDATION or CANCELLED
-    └── BatchJobError            a batch job ended FAILED, TIMEOUT_EXCEEDED or CANCELLED
-
-Waiting for a workflow execution (``workflows.execute_workflow_and_wait``) adds two::
-
-    APITimeoutError
-    └── WorkflowWaitTimeoutError     the wait ran out of time (the execution goes on)
-    MistralError
-    └── WorkflowExecutionError       the execution ended FAILED, CANCELED, TERMINATED or TIMED_OUT
+    ├── FineTuningJobError           a fine-tuning job ended FAILED, FAILED_VALIDATION, CANCELLED
+    ├── BatchJobError                a batch job ended FAILED, TIMEOUT_EXCEEDED or CANCELLED
+    └── WorkflowExecutionError       an execution ended FAILED, CANCELED, TERMINATED, TIMED_OUT
 """
 
 from __future__ import annotations
@@ -44,6 +40,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._types import Headers
+    from .types.batch import BatchJob
+    from .types.fine_tuning import DetailedFineTuningJob
 
 __all__ = [
     "APIConnectionError",
@@ -53,9 +51,13 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "BatchJobError",
+    "BatchWaitTimeoutError",
     "ConflictError",
+    "FineTuningJobError",
     "InternalServerError",
     "InvalidParameterError",
+    "JobTimeoutError",
     "MistralError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -353,3 +355,106 @@ class WorkflowWaitTimeoutError(APITimeoutError):
         self.timeout = timeout
         self.execution = execution
         super().__init__(f"Workflow execution {execution_id} was not done after {timeout:g} s")
+
+
+# -- what the waiting helpers raise ---------------------------------------------------------
+
+
+class FineTuningJobError(MistralError):
+    """A fine-tuning job ended without a model: ``FAILED``, ``FAILED_VALIDATION`` or ``CANCELLED``.
+
+    Raised by :meth:`~mistral_async.resources.fine_tuning.AsyncFineTuningJobs.wait` (unless
+    ``raise_on_failure=False``). ``job`` is the job as last read, ``status`` its status, and
+    ``reason`` the error the job's last event reported, when it did.
+    """
+
+    job: DetailedFineTuningJob
+    status: str
+    reason: str | None
+
+    def __init__(self, job: DetailedFineTuningJob) -> None:
+        self.job = job
+        self.status = job.status
+        self.reason = _failure_reason(job)
+        message = f"Fine-tuning job {job.id} ended with status {job.status}"
+        if self.reason:
+            message += f": {self.reason}"
+        super().__init__(message)
+
+
+class JobTimeoutError(APITimeoutError):
+    """``wait`` gave up: the job did not finish within ``timeout`` seconds.
+
+    The job goes on running on the API's side. ``job`` is the job as last read (``None``
+    if no poll succeeded), ``timeout`` the limit that was reached.
+    """
+
+    job: DetailedFineTuningJob | None
+    timeout: float
+
+    def __init__(self, job_id: str, timeout: float, job: DetailedFineTuningJob | None) -> None:
+        status = f" (status {job.status})" if job is not None else ""
+        super().__init__(f"Fine-tuning job {job_id} did not finish within {timeout:g} s{status}")
+        self.job = job
+        self.timeout = timeout
+
+
+def _failure_reason(job: DetailedFineTuningJob) -> str | None:
+    """The error message the job's events carry, newest first."""
+    for event in reversed(job.events):
+        data = event.data or {}
+        for key in ("error", "message", "reason", "detail"):
+            value = data.get(key)
+            if isinstance(value, str) and value:
+                return value
+            if isinstance(value, dict) and isinstance(value.get("message"), str):
+                return str(value["message"])
+    return None
+
+
+class BatchJobError(MistralError):
+    """A batch job did not succeed: it ended ``FAILED``, ``TIMEOUT_EXCEEDED`` or ``CANCELLED``.
+
+    ``job`` is the job as last read, with its ``errors`` and request counts; ``status`` is
+    its status.
+    """
+
+    job: BatchJob
+    status: str
+
+    def __init__(self, job: BatchJob, message: str | None = None) -> None:
+        super().__init__(message or _describe(job))
+        self.job = job
+        self.status = job.status
+
+
+class BatchWaitTimeoutError(BatchJobError, APITimeoutError):
+    """Waiting for a batch job took longer than ``timeout`` seconds.
+
+    The job goes on running on the API's side (unless ``client.batch.run`` cancelled it).
+    ``job`` is the job as last read, ``timeout`` the limit that was reached. It is an
+    :class:`~mistral_async.APITimeoutError`, like the fine-tuning ``wait``'s.
+    """
+
+    timeout: float
+
+    def __init__(self, job: BatchJob, timeout: float) -> None:
+        super().__init__(
+            job,
+            f"batch job {job.id} is still {job.status} after {timeout:g} s "
+            f"({job.completed_requests} of {job.total_requests} requests done)",
+        )
+        self.timeout = timeout
+
+
+def _describe(job: BatchJob) -> str:
+    text = (
+        f"batch job {job.id} ended {job.status}: {job.succeeded_requests} of "
+        f"{job.total_requests} requests succeeded, {job.failed_requests} failed"
+    )
+    if job.errors:
+        text += "; " + "; ".join(
+            f"{error.message} (x{error.count})" if error.count > 1 else error.message
+            for error in job.errors[:5]
+        )
+    return text

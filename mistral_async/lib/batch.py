@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeAlias
 
 from .._converter import Model, json_default
-from .._errors import APITimeoutError, InvalidParameterError, MistralError
+from .._errors import BatchJobError, BatchWaitTimeoutError, InvalidParameterError
 from .._json import dumps, loads
 from .._response import RawResponse
 from .._types import NOT_GIVEN, NotGiven
@@ -79,54 +79,6 @@ ProgressCallback: TypeAlias = "Callable[[BatchJob], Awaitable[object] | object]"
 _FLUSH_BYTES = 1 << 20
 _READ_BATCH = 512
 _GROWTH = 1.5
-
-
-class BatchJobError(MistralError):
-    """A batch job did not succeed: it ended ``FAILED``, ``TIMEOUT_EXCEEDED`` or ``CANCELLED``.
-
-    ``job`` is the job as last read, with its ``errors`` and request counts; ``status`` is
-    its status.
-    """
-
-    job: BatchJob
-    status: str
-
-    def __init__(self, job: BatchJob, message: str | None = None) -> None:
-        super().__init__(message or _describe(job))
-        self.job = job
-        self.status = job.status
-
-
-class BatchWaitTimeoutError(BatchJobError, APITimeoutError):
-    """Waiting for a batch job took longer than ``timeout`` seconds.
-
-    The job goes on running on the API's side (unless ``client.batch.run`` cancelled it).
-    ``job`` is the job as last read, ``timeout`` the limit that was reached. It is an
-    :class:`~mistral_async.APITimeoutError`, like the fine-tuning ``wait``'s.
-    """
-
-    timeout: float
-
-    def __init__(self, job: BatchJob, timeout: float) -> None:
-        super().__init__(
-            job,
-            f"batch job {job.id} is still {job.status} after {timeout:g} s "
-            f"({job.completed_requests} of {job.total_requests} requests done)",
-        )
-        self.timeout = timeout
-
-
-def _describe(job: BatchJob) -> str:
-    text = (
-        f"batch job {job.id} ended {job.status}: {job.succeeded_requests} of "
-        f"{job.total_requests} requests succeeded, {job.failed_requests} failed"
-    )
-    if job.errors:
-        text += "; " + "; ".join(
-            f"{error.message} (x{error.count})" if error.count > 1 else error.message
-            for error in job.errors[:5]
-        )
-    return text
 
 
 # -- waiting ---------------------------------------------------------------------------------

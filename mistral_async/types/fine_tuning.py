@@ -18,7 +18,7 @@ from typing import Any, Final, Literal, TypeAlias
 import attrs
 
 from .._converter import Model, converter, register_union, tagged_union
-from .._errors import APITimeoutError, InvalidParameterError, MistralError
+from .._errors import FineTuningJobError, InvalidParameterError, JobTimeoutError
 from .._types import NOT_GIVEN, NotGiven
 from . import _validate as v
 
@@ -629,58 +629,3 @@ class JobIn(Model):
     )
     repositories: Any = attrs.field(default=NOT_GIVEN, metadata=v.check(v.sequence(_github)))
     classifier_targets: Any = attrs.field(default=NOT_GIVEN, metadata=v.check(v.sequence(_target)))
-
-
-# -- errors of ``wait`` ------------------------------------------------------------------------
-
-
-class FineTuningJobError(MistralError):
-    """A fine-tuning job ended without a model: ``FAILED``, ``FAILED_VALIDATION`` or ``CANCELLED``.
-
-    Raised by :meth:`~mistral_async.resources.fine_tuning.AsyncFineTuningJobs.wait` (unless
-    ``raise_on_failure=False``). ``job`` is the job as last read, ``status`` its status, and
-    ``reason`` the error the job's last event reported, when it did.
-    """
-
-    job: DetailedFineTuningJob
-    status: str
-    reason: str | None
-
-    def __init__(self, job: DetailedFineTuningJob) -> None:
-        self.job = job
-        self.status = job.status
-        self.reason = _failure_reason(job)
-        message = f"Fine-tuning job {job.id} ended with status {job.status}"
-        if self.reason:
-            message += f": {self.reason}"
-        super().__init__(message)
-
-
-class JobTimeoutError(APITimeoutError):
-    """``wait`` gave up: the job did not finish within ``timeout`` seconds.
-
-    The job goes on running on the API's side. ``job`` is the job as last read (``None``
-    if no poll succeeded), ``timeout`` the limit that was reached.
-    """
-
-    job: DetailedFineTuningJob | None
-    timeout: float
-
-    def __init__(self, job_id: str, timeout: float, job: DetailedFineTuningJob | None) -> None:
-        status = f" (status {job.status})" if job is not None else ""
-        super().__init__(f"Fine-tuning job {job_id} did not finish within {timeout:g} s{status}")
-        self.job = job
-        self.timeout = timeout
-
-
-def _failure_reason(job: DetailedFineTuningJob) -> str | None:
-    """The error message the job's events carry, newest first."""
-    for event in reversed(job.events):
-        data = event.data or {}
-        for key in ("error", "message", "reason", "detail"):
-            value = data.get(key)
-            if isinstance(value, str) and value:
-                return value
-            if isinstance(value, dict) and isinstance(value.get("message"), str):
-                return str(value["message"])
-    return None
