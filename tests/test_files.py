@@ -180,6 +180,8 @@ async def test_download_to_a_path_and_by_chunks(fake_mistral: FakeMistral, tmp_p
     async with client_for(fake_mistral) as client:
         uploaded = await client.files.upload(file=source)
         async with await client.files.download(uploaded.id) as body:
+            # The answer the spec declares is octet-stream: ask for that, not JSON.
+            assert fake_mistral.last_request.headers["accept"] == "application/octet-stream"
             assert body.filename == "data.bin"
             assert body.content_length == len(content)
             written = await body.write_to(tmp_path / "copy.bin")

@@ -97,8 +97,10 @@ class AsyncResource:
         form: list[tuple[str, Any]] | None = None,
         binary: bool = False,
         page: bool = False,
+        accept: str | None = None,
     ) -> Any:
         client = self._client
+        extra: dict[str, Any] = {} if accept is None else {"accept": accept}
         return await client._core.request(
             client._config,
             method,
@@ -111,6 +113,7 @@ class AsyncResource:
             # Pages feed paginators and downloads carry their own headers: never raw.
             raw=client._raw and not binary and not page,
             binary=binary,
+            **extra,
         )
 
     async def _call(self, op: Operation[T], given: dict[str, Any]) -> T:

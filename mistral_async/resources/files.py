@@ -125,7 +125,12 @@ class AsyncFiles(AsyncResource):
         """
         path = f"/v1/files/{path_param('file_id', file_id)}/content"
         result: AsyncBinaryResponse = await self._request(
-            "GET", path, lambda data: data, options, binary=True
+            "GET",
+            path,
+            lambda data: data,
+            options,
+            binary=True,
+            accept="application/octet-stream",  # what the spec declares for this answer
         )
         return result
 
