@@ -7,9 +7,11 @@ import datetime as _dt
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
+from mistral_async._cache import Cache
 from mistral_async._client import ApiKey
 from mistral_async._response import RawResponse
-from mistral_async._types import AuthScheme, Headers, NotGiven, PollOptions, RequestOptions, Timeout
+from mistral_async._retry import RetryDelay
+from mistral_async._types import Headers, NotGiven, PollOptions, RequestOptions, Timeout
 from mistral_async._uploads import FileInput
 from mistral_async.lib.batch import BatchRequestInput, ProgressCallback
 from mistral_async.resources.agents import ReasoningEffort
@@ -44,7 +46,7 @@ from mistral_async.types.skills import CreateSkillVersionResponse, ListSkillVers
 from mistral_async.types.users import ListOrganizationsResponse, ListWorkspacesResponse, UserIdentity, UserOrganization, UserWorkspace
 from mistral_async.types.workflows import BatchExecutionResponse, DeploymentDetailResponse, DeploymentListResponse, DeploymentLogRecord, DeploymentLogSearchResponse, DeploymentResourceConfig, DeploymentResourceConfigUpdate, DeploymentResponse, DeploymentWorkerListResponse, DeploymentWorkerResponse, DeploymentWorkerSpecInput, ExecutionLogRecord, ExecutionLogSearchResponse, ExecutionTraceInfoResponse, ListWorkflowEventResponse, ManagedDeploymentResponse, NetworkEncodedInput, PartialScheduleDefinition, QueryWorkflowResponse, ScheduleDefinition, ScheduleDefinitionOutput, SignalWorkflowResponse, StreamError, StreamEventSseErrorData, StreamEventSsePayload, UpdateWorkflowResponse, WorkflowArchiveResponse, WorkflowBasicDefinition, WorkflowBulkArchiveResponse, WorkflowBulkUnarchiveResponse, WorkflowExecutionListResponse, WorkflowExecutionResponse, WorkflowExecutionSyncResponse, WorkflowExecutionTraceEventsResponse, WorkflowExecutionTraceOTelResponse, WorkflowExecutionTraceSummaryResponse, WorkflowExecutionWithoutResultResponse, WorkflowGetResponse, WorkflowListResponse, WorkflowMetrics, WorkflowRegistration, WorkflowRegistrationGetResponse, WorkflowRegistrationListResponse, WorkflowScheduleListResponse, WorkflowScheduleResponse, WorkflowUnarchiveResponse, WorkflowUpdateResponse, WorkflowsWorkerSpecUpdate
 from types import TracebackType
-from typing import Any, Generic, Literal, Self, TypeVar, Unpack, overload
+from typing import Any, Generic, Literal, Self, TypeVar, Unpack
 
 __all__ = ["Admin", "AdminApiKeys", "AdminAuditLogs", "AdminBilling", "AdminScim", "AdminUserGroups", "AdminUsers", "AdminVibeCodeAnalytics", "AdminVibeWorkAnalytics", "AdminWorkspaces", "Agents", "Audio", "AudioSpeech", "AudioVoices", "Batch", "BatchJobs", "Beta", "BetaAgents", "BinaryResponse", "Chat", "ChatCompletionStream", "Classifiers", "Connectors", "ConversationStream", "Conversations", "Embeddings", "Files", "Fim", "FineTuning", "FineTuningJobs", "Libraries", "LibraryAccesses", "LibraryDocuments", "Mistral", "Models", "Observability", "ObservabilityCampaigns", "ObservabilityChatCompletionEvents", "ObservabilityChatCompletionEventsFields", "ObservabilityDatasets", "ObservabilityDatasetsRecords", "ObservabilityJudges", "ObservabilityLogs", "ObservabilitySpans", "ObservabilityTraces", "Ocr", "Paginator", "Prompts", "Rag", "RagIngestionPipelineConfigurations", "RagSearchIndexes", "Skills", "SpeechStream", "Stream", "TranscriptionStream", "Transcriptions", "Users", "Workflows", "WorkflowsDeployments", "WorkflowsEvents", "WorkflowsExecutions", "WorkflowsMetrics", "WorkflowsRuns", "WorkflowsSchedules"]
 
@@ -3105,8 +3107,14 @@ class Mistral:
         server_url: str | None = ...,
         timeout: float | Timeout | NotGiven | None = ...,
         max_retries: int = ...,
+        retry_delay: RetryDelay | None = ...,
+        retry_log_level: int | None = ...,
         default_headers: Mapping[str, str] | None = ...,
         stream_timeout: float | None = ...,
+        cache: bool | Cache | None = ...,
+        tracing: bool | None = ...,
+        tracer_provider: Any = ...,
+        trace_content: bool | None = ...,
         trust_env: bool = ...,
         ssl: Any = ...,
         proxy: str | None = ...,
@@ -3121,45 +3129,11 @@ class Mistral:
         server_url: str | None = ...,
         timeout: float | Timeout | NotGiven | None = ...,
         max_retries: int | None = ...,
+        retry_delay: RetryDelay | NotGiven | None = ...,
+        retry_log_level: int | NotGiven | None = ...,
         default_headers: Mapping[str, str] | None = ...,
         stream_timeout: float | NotGiven | None = ...,
     ) -> Mistral: ...
-    @overload
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        body: Any = ...,
-        query: Mapping[str, Any] | None = ...,
-        cast_to: None = ...,
-        auth: AuthScheme = ...,
-        **options: Unpack[RequestOptions],
-    ) -> Any: ...
-    @overload
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        body: Any = ...,
-        query: Mapping[str, Any] | None = ...,
-        cast_to: type[T],
-        auth: AuthScheme = ...,
-        **options: Unpack[RequestOptions],
-    ) -> T: ...
-    @overload
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        body: Any = ...,
-        query: Mapping[str, Any] | None = ...,
-        cast_to: Any,
-        auth: AuthScheme = ...,
-        **options: Unpack[RequestOptions],
-    ) -> Any: ...
     @property
     def with_raw_response(self) -> MistralWithRawResponse: ...
     @property
@@ -6285,39 +6259,3 @@ class MistralWithRawResponse:
     audio: AudioWithRawResponse
     agents: AgentsWithRawResponse
     beta: BetaWithRawResponse
-    @overload
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        body: Any = ...,
-        query: Mapping[str, Any] | None = ...,
-        cast_to: None = ...,
-        auth: AuthScheme = ...,
-        **options: Unpack[RequestOptions],
-    ) -> RawResponse[Any]: ...
-    @overload
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        body: Any = ...,
-        query: Mapping[str, Any] | None = ...,
-        cast_to: type[T],
-        auth: AuthScheme = ...,
-        **options: Unpack[RequestOptions],
-    ) -> RawResponse[T]: ...
-    @overload
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        body: Any = ...,
-        query: Mapping[str, Any] | None = ...,
-        cast_to: Any,
-        auth: AuthScheme = ...,
-        **options: Unpack[RequestOptions],
-    ) -> RawResponse[Any]: ...

@@ -9,7 +9,7 @@ from mistral_async._binary import AsyncBinaryResponse
 from mistral_async._pagination import AsyncPaginator
 from mistral_async._response import RawResponse
 from mistral_async._streaming import AsyncStream
-from mistral_async._types import AuthScheme, NotGiven, PollOptions, RequestOptions
+from mistral_async._types import NotGiven, PollOptions, RequestOptions
 from mistral_async._uploads import FileInput
 from mistral_async.lib.batch import BatchRequestInput, ProgressCallback
 from mistral_async.lib.chat_stream import AsyncChatCompletionStream
@@ -47,7 +47,7 @@ from mistral_async.types.rag import GetDeploymentSummariesResponse, IndexMetrics
 from mistral_async.types.skills import CreateSkillVersionResponse, ListSkillVersionsResponse, ListSkillsResponse, Skill, SkillDefinition
 from mistral_async.types.users import ListOrganizationsResponse, ListWorkspacesResponse, UserIdentity, UserOrganization, UserWorkspace
 from mistral_async.types.workflows import BatchExecutionResponse, DeploymentDetailResponse, DeploymentListResponse, DeploymentLogRecord, DeploymentLogSearchResponse, DeploymentResourceConfig, DeploymentResourceConfigUpdate, DeploymentResponse, DeploymentWorkerListResponse, DeploymentWorkerResponse, DeploymentWorkerSpecInput, ExecutionLogRecord, ExecutionLogSearchResponse, ExecutionTraceInfoResponse, ListWorkflowEventResponse, ManagedDeploymentResponse, NetworkEncodedInput, PartialScheduleDefinition, QueryWorkflowResponse, ScheduleDefinition, ScheduleDefinitionOutput, SignalWorkflowResponse, StreamError, StreamEventSseErrorData, StreamEventSsePayload, UpdateWorkflowResponse, WorkflowArchiveResponse, WorkflowBasicDefinition, WorkflowBulkArchiveResponse, WorkflowBulkUnarchiveResponse, WorkflowExecutionListResponse, WorkflowExecutionResponse, WorkflowExecutionSyncResponse, WorkflowExecutionTraceEventsResponse, WorkflowExecutionTraceOTelResponse, WorkflowExecutionTraceSummaryResponse, WorkflowExecutionWithoutResultResponse, WorkflowGetResponse, WorkflowListResponse, WorkflowMetrics, WorkflowRegistration, WorkflowRegistrationGetResponse, WorkflowRegistrationListResponse, WorkflowScheduleListResponse, WorkflowScheduleResponse, WorkflowUnarchiveResponse, WorkflowUpdateResponse, WorkflowsWorkerSpecUpdate
-from typing import Any, Literal, TypeVar, Unpack, overload
+from typing import Any, Literal, TypeVar, Unpack
 
 T = TypeVar("T")
 
@@ -3159,39 +3159,3 @@ class AsyncMistralWithRawResponse:
     audio: AsyncAudioWithRawResponse
     agents: AsyncAgentsWithRawResponse
     beta: AsyncBetaWithRawResponse
-    @overload
-    async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        body: Any = ...,
-        query: Mapping[str, Any] | None = ...,
-        cast_to: None = ...,
-        auth: AuthScheme = ...,
-        **options: Unpack[RequestOptions],
-    ) -> RawResponse[Any]: ...
-    @overload
-    async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        body: Any = ...,
-        query: Mapping[str, Any] | None = ...,
-        cast_to: type[T],
-        auth: AuthScheme = ...,
-        **options: Unpack[RequestOptions],
-    ) -> RawResponse[T]: ...
-    @overload
-    async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        body: Any = ...,
-        query: Mapping[str, Any] | None = ...,
-        cast_to: Any,
-        auth: AuthScheme = ...,
-        **options: Unpack[RequestOptions],
-    ) -> RawResponse[Any]: ...

@@ -27,7 +27,15 @@ if TYPE_CHECKING:
 
     from ._types import Headers
 
-__all__ = ["RETRY_STATUSES", "call_with_retries", "is_retryable", "retry_after", "retry_wait"]
+__all__ = [
+    "RETRY_STATUSES",
+    "RetryDelay",
+    "RetryPolicy",
+    "call_with_retries",
+    "is_retryable",
+    "retry_after",
+    "retry_wait",
+]
 
 T = TypeVar("T")
 
@@ -78,38 +86,109 @@ def backoff(attempt: int) -> float:
     return random.uniform(0, ceiling)  # noqa: S311 - jitter, not cryptography
 
 
+RetryDelay = Callable[[int, BaseException], float]
+"""``retry_delay(attempt, error) -> seconds``: the wait after failed attempt ``attempt``
+(1-based); ``error`` is the :class:`~mistral_async.APIStatusError` (status, headers, body
+of the failed response) or the :class:`~mistral_async.APIConnectionError` /
+:class:`~mistral_async.APITimeoutError`."""
+
+OnRetry = Callable[[int, float, BaseException], None]
+"""Told of each retry: ``(failed attempt number, seconds to wait, error)``."""
+
+
+class RetryPolicy:
+    """How a client retries: how many times, how long it waits, how it logs.
+
+    The server's ``Retry-After`` (or ``retry-after-ms``) wins over ``delay`` when sent.
+    """
+
+    __slots__ = ("delay", "log_level", "max_retries")
+
+    def __init__(
+        self,
+        max_retries: int,
+        delay: RetryDelay | None = None,
+        log_level: int | None = logging.INFO,
+    ) -> None:
+        self.max_retries = max_retries
+        self.delay = delay
+        self.log_level = log_level
+
+    def __repr__(self) -> str:
+        return f"RetryPolicy(max_retries={self.max_retries})"
+
+    def with_retries(self, max_retries: int) -> RetryPolicy:
+        """The same policy with another number of retries."""
+        return RetryPolicy(max_retries, self.delay, self.log_level)
+
+    def wait(self, exc: BaseException, attempt: int) -> float:
+        """How long to wait after failed attempt number ``attempt``."""
+        if isinstance(exc, APIStatusError):
+            asked = retry_after(exc.headers)
+            if asked is not None:
+                return min(asked, MAX_RETRY_AFTER)
+        if self.delay is None:
+            return backoff(attempt)
+        seconds = self.delay(attempt, exc)
+        if (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, int | float)
+            or not math.isfinite(seconds)
+            or seconds < 0
+        ):
+            raise TypeError(
+                f"retry_delay must return a number of seconds >= 0, not {seconds!r}"
+            ) from exc
+        return float(seconds)
+
+    def log(self, what: str, attempt: int, sleep: float, exc: BaseException | None) -> None:
+        """Log one retry at the policy's level (nothing when the level is None)."""
+        level = self.log_level
+        if level is not None and log.isEnabledFor(level):
+            log.log(
+                level,
+                "Retrying %s in %.2f s (attempt %d of %d failed: %s)",
+                what,
+                sleep,
+                attempt,
+                self.max_retries + 1,
+                _describe(exc),
+            )
+
+
+DEFAULT_POLICY: Final = RetryPolicy(2)
+
+
 def retry_wait(exc: BaseException, attempt: int) -> float:
-    """How long to wait after failed attempt number ``attempt``."""
-    if isinstance(exc, APIStatusError):
-        asked = retry_after(exc.headers)
-        if asked is not None:
-            return min(asked, MAX_RETRY_AFTER)
-    return backoff(attempt)
+    """How long the default policy waits after failed attempt number ``attempt``."""
+    return DEFAULT_POLICY.wait(exc, attempt)
 
 
-def _tenacity_wait(state: tenacity.RetryCallState) -> float:
-    assert state.outcome is not None
-    exc = state.outcome.exception()
-    assert exc is not None
-    return retry_wait(exc, state.attempt_number)
-
-
-async def call_with_retries(attempt: Callable[[], Awaitable[T]], max_retries: int, what: str) -> T:
-    """Run ``attempt``; retry it up to ``max_retries`` times on retryable failures.
+async def call_with_retries(
+    attempt: Callable[[], Awaitable[T]],
+    policy: RetryPolicy,
+    what: str,
+    on_retry: OnRetry | None = None,
+) -> T:
+    """Run ``attempt``; retry it up to ``policy.max_retries`` times on retryable failures.
 
     The error that ends the calls has ``attempts`` set to how many were made.
     """
     try:
         return await attempt()
     except APIError as exc:
-        if max_retries <= 0 or not is_retryable(exc):
+        if policy.max_retries <= 0 or not is_retryable(exc):
             raise
         first = exc
-    return await _retry_loop(attempt, first, max_retries, what)
+    return await _retry_loop(attempt, first, policy, what, on_retry)
 
 
 async def _retry_loop(
-    attempt: Callable[[], Awaitable[T]], first: APIError, max_retries: int, what: str
+    attempt: Callable[[], Awaitable[T]],
+    first: APIError,
+    policy: RetryPolicy,
+    what: str,
+    on_retry: OnRetry | None,
 ) -> T:
     import tenacity  # only failed requests pay for importing and building the retry loop
 
@@ -121,24 +200,25 @@ async def _retry_loop(
             raise replay.pop()
         return await attempt()
 
-    def log_retry(state: tenacity.RetryCallState) -> None:
+    def wait(state: tenacity.RetryCallState) -> float:
+        assert state.outcome is not None
+        exc = state.outcome.exception()
+        assert exc is not None
+        return policy.wait(exc, state.attempt_number)
+
+    def before_sleep(state: tenacity.RetryCallState) -> None:
         assert state.outcome is not None
         exc = state.outcome.exception()
         sleep = state.next_action.sleep if state.next_action else 0.0
-        log.info(
-            "Retrying %s in %.2f s (attempt %d of %d failed: %s)",
-            what,
-            sleep,
-            state.attempt_number,
-            max_retries + 1,
-            _describe(exc),
-        )
+        policy.log(what, state.attempt_number, sleep, exc)
+        if on_retry is not None and exc is not None:
+            on_retry(state.attempt_number, sleep, exc)
 
     retrying = tenacity.AsyncRetrying(
-        stop=tenacity.stop_after_attempt(max_retries + 1),
-        wait=_tenacity_wait,
+        stop=tenacity.stop_after_attempt(policy.max_retries + 1),
+        wait=wait,
         retry=tenacity.retry_if_exception(is_retryable),
-        before_sleep=log_retry,
+        before_sleep=before_sleep,
         sleep=asyncio.sleep,
         reraise=True,
     )

@@ -39,7 +39,7 @@ from ._errors import (
 )
 from ._json import dumps, loads
 from ._response import RawResponse, no_content, request_id_of
-from ._retry import call_with_retries
+from ._retry import RetryDelay, RetryPolicy, call_with_retries
 from ._types import NOT_GIVEN, REQUEST_OPTION_NAMES, Headers, NotGiven, RequestOptions, Timeout
 from ._uploads import Upload, form_data
 from ._version import __version__
@@ -63,11 +63,15 @@ SSE_MEDIA: Final = "text/event-stream"
 AUTH_SCHEMES: Final = frozenset({"bearer", "admin", "x-api-key"})
 """The auth schemes an operation may use (``auth=`` of request() and stream())."""
 _API_KEY_HEADER: Final = "x-api-key"
-_SECRET_HEADERS: Final = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
+_SECRET_HEADERS: Final = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "x-api-key", "api-key"}
+)
 _REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
 _MAX_REDIRECTS: Final = 10
 
 ApiKeySource = str | Callable[[], str] | Callable[[], Awaitable[str]]
+Route = Callable[[str, str, Any, bool], URL]
+"""``(method, path, body, stream) -> URL``: where a provider client sends an operation."""
 
 
 def path_param(name: str, value: Any) -> str:
@@ -123,20 +127,27 @@ class ClientConfig:
     """A client's settings, with everything the hot path needs computed once."""
 
     __slots__ = (
+        "_args",
         "_urls",
         "admin_api_key",
         "api_key",
         "base_headers",
         "base_url",
+        "cache",
         "default_headers",
         "headers",
         "json_headers",
+        "key_header",
         "max_retries",
+        "own_redirects",
         "plain_timeout",
+        "retry",
+        "route",
         "static",
         "stream_client_timeout",
         "stream_timeout",
         "timeout",
+        "tracer",
         "transfer_timeout",
     )
 
@@ -150,7 +161,28 @@ class ClientConfig:
         stream_timeout: float | None,
         default_headers: Mapping[str, str],
         admin_api_key: ApiKeySource | None = None,
+        route: Route | None = None,
+        key_header: str = "Authorization",
+        cache: Any = None,
+        retry_delay: RetryDelay | None = None,
+        retry_log_level: int | None = logging.INFO,
+        tracer: Any = None,
     ) -> None:
+        self._args: dict[str, Any] = {
+            "base_url": base_url,
+            "api_key": api_key,
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "stream_timeout": stream_timeout,
+            "default_headers": default_headers,
+            "admin_api_key": admin_api_key,
+            "route": route,
+            "key_header": key_header,
+            "cache": cache,
+            "retry_delay": retry_delay,
+            "retry_log_level": retry_log_level,
+            "tracer": tracer,
+        }
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise InvalidParameterError("server_url", f"must be an http(s) URL, not {base_url!r}")
@@ -176,7 +208,28 @@ class ClientConfig:
         for key, value in default_headers.items():
             check_header_value(f"default_headers[{key!r}]", value)
             check_header_value("default_headers", key)
+        if retry_delay is not None and not callable(retry_delay):
+            raise InvalidParameterError(
+                "retry_delay", "must be a function (attempt, error) -> seconds, or None"
+            )
+        if retry_log_level is not None and (
+            isinstance(retry_log_level, bool) or not isinstance(retry_log_level, int)
+        ):
+            raise InvalidParameterError(
+                "retry_log_level",
+                f"must be a logging level (an int) or None, not {retry_log_level!r}",
+            )
+        check_header_value("key_header", key_header)
         self.base_url = base_url.rstrip("/")
+        self.route = route
+        """Maps ``(method, path, body, stream)`` to the URL to call (provider clients)."""
+        self.key_header = key_header
+        # aiohttp forwards custom headers on redirects: requests carrying the key in one
+        # follow their redirects here, dropping it once they leave the origin.
+        self.own_redirects = key_header.lower() != "authorization"
+        self.cache = cache
+        self.tracer = tracer
+        self.retry = RetryPolicy(max_retries, retry_delay, retry_log_level)
         self.api_key = api_key
         self.admin_api_key = admin_api_key
         self.timeout = timeout
@@ -215,6 +268,12 @@ class ClientConfig:
 
     def __repr__(self) -> str:
         return f"ClientConfig(base_url={self.base_url!r}, max_retries={self.max_retries})"
+
+    def replace(self, **changes: Any) -> ClientConfig:
+        """A copy of these settings with some changed (the same arguments as the constructor)."""
+        if not changes:
+            return self
+        return ClientConfig(**{**self._args, **changes})
 
     def url(self, path: str) -> URL:
         """The absolute URL of an (already encoded) API path."""
@@ -258,6 +317,8 @@ class ClientConfig:
         if auth == "x-api-key":
             _drop(headers, "authorization")
             _put(headers, _API_KEY_HEADER, key)
+        elif self.own_redirects:
+            _put(headers, self.key_header, key)
         else:
             _put(headers, "Authorization", f"Bearer {key}")
         return headers
@@ -273,6 +334,7 @@ class CallSettings:
     __slots__ = (
         "admin_api_key",
         "api_key",
+        "cache",
         "config",
         "extra_body",
         "headers_override",
@@ -289,22 +351,25 @@ class CallSettings:
         max_retries = options.get("max_retries", config.max_retries)
         timeout = options.get("timeout", NOT_GIVEN)
         stream_timeout = options.get("stream_timeout", config.stream_timeout)
-        if (
-            max_retries != config.max_retries
-            or stream_timeout != config.stream_timeout
-            or not isinstance(timeout, NotGiven)
-        ):
-            self.config = ClientConfig(
-                base_url=config.base_url,
-                api_key=config.api_key,
-                timeout=config.timeout
-                if isinstance(timeout, NotGiven)
-                else Timeout.coerce(timeout),
-                max_retries=max_retries,
-                stream_timeout=stream_timeout,
-                default_headers=config.default_headers,
-                admin_api_key=config.admin_api_key,
+        changes: dict[str, Any] = {}
+        if max_retries != config.max_retries:
+            changes["max_retries"] = max_retries
+        if stream_timeout != config.stream_timeout:
+            changes["stream_timeout"] = stream_timeout
+        if not isinstance(timeout, NotGiven):
+            changes["timeout"] = Timeout.coerce(timeout)
+        for name in ("retry_delay", "retry_log_level"):
+            if name in options:
+                changes[name] = options[name]  # type: ignore[literal-required]
+        self.config = config.replace(**changes)
+        cache = options.get("cache")
+        if cache is not None and not isinstance(cache, bool):
+            raise InvalidParameterError("cache", f"must be True or False, not {cache!r}")
+        if cache and config.cache is None:
+            raise InvalidParameterError(
+                "cache", "this client has no response cache: create it with cache=True or a Cache"
             )
+        self.cache = cache
         extra_headers = options.get("extra_headers") or {}
         for key, value in extra_headers.items():
             check_header_value("extra_headers", key)
@@ -499,16 +564,16 @@ class SessionCore:
             send_headers = await _headers(
                 config, settings, auth, json_body=json_body, accept=accept, extra=headers
             )
-        own_redirects = auth == "x-api-key"
+        own_redirects = auth == "x-api-key" or config.own_redirects
         data = None if body is None else _encode(body)
         pairs = flat_pairs(query) if query else None
-        url = config.url(path)
-        max_retries = config.max_retries
+        url = config.url(path) if config.route is None else config.route(method, path, body, False)
+        retry = config.retry
         timeout = config.plain_timeout
         if form is not None:
             timeout = config.transfer_timeout
             if not all(v.replayable for _, v in form if isinstance(v, Upload)):
-                max_retries = 0  # an async iterator can be sent only once
+                retry = retry.with_retries(0)  # an async iterator can be sent only once
         if binary:
             timeout = config.transfer_timeout
 
@@ -539,7 +604,7 @@ class SessionCore:
                 )
             return _parse(content, cast, resp.status, None, resp.headers)
 
-        return await call_with_retries(attempt, max_retries, f"{method} {path}")
+        return await call_with_retries(attempt, retry, f"{method} {path}")
 
     def stream(
         self,
@@ -582,10 +647,13 @@ class SessionCore:
         json_body = form is None and payload is not None
         data = _encode(payload) if json_body else None
         pairs = flat_pairs(query) if query else None
-        max_retries = config.max_retries
+        retry = config.retry
         if form is not None and not all(v.replayable for _, v in form if isinstance(v, Upload)):
-            max_retries = 0
-        own_redirects = auth == "x-api-key"
+            retry = retry.with_retries(0)
+        own_redirects = auth == "x-api-key" or config.own_redirects
+        url = (
+            config.url(path) if config.route is None else config.route(method, path, payload, True)
+        )
         static = config.static.get(auth) if settings is None and extra is None else None
         stream_headers = None if static is None else {**static[json_body], "Accept": SSE_MEDIA}
 
@@ -600,7 +668,7 @@ class SessionCore:
                 _put(send_headers, "Last-Event-ID", last_event_id)
             return await self.send(
                 method,
-                config.url(path),
+                url,
                 data if form is None else form_data(form),
                 send_headers,
                 pairs,
@@ -612,7 +680,7 @@ class SessionCore:
             open_response,
             cast,
             idle_timeout=config.stream_timeout,
-            max_retries=max_retries,
+            retry=retry,
             what=f"{method} {path}",
             resume=resume,
         )

@@ -33,7 +33,7 @@ from ._errors import (
 )
 from ._json import loads
 from ._response import request_id_of
-from ._retry import MAX_RETRY_AFTER, call_with_retries, is_retryable, retry_wait
+from ._retry import MAX_RETRY_AFTER, RetryPolicy, call_with_retries, is_retryable
 from ._session import CLIENT_ERRORS, guarded
 from ._sse import SSEDecoder
 from ._types import Headers
@@ -103,15 +103,19 @@ class AsyncStream(Generic[T]):
         cast: Callable[[Any], T],
         *,
         idle_timeout: float | None,
-        max_retries: int,
+        retry: RetryPolicy,
         what: str,
         resume: bool = False,
+        observer: Any = None,
     ) -> None:
         self._open_response = open_response
         self._cast = cast
         self._idle_timeout = idle_timeout
-        self._max_retries = max_retries
+        self._retry = retry
+        self._max_retries = retry.max_retries
         self._what = what
+        # Told when the stream opens, of each event and when it ends (logs, spans).
+        self._observer = observer
         self._response: aiohttp.ClientResponse | None = None
         self._items: deque[T] = deque()
         self._decoder = SSEDecoder()
@@ -207,7 +211,12 @@ class AsyncStream(Generic[T]):
         self._started = True
         self._loop = asyncio.get_running_loop()
         try:
-            await call_with_retries(self._open_attempt, self._max_retries, self._what)
+            await call_with_retries(
+                self._open_attempt,
+                self._retry,
+                self._what,
+                None if self._observer is None else self._observer.on_retry,
+            )
         except BaseException:
             self._close()
             raise
@@ -373,7 +382,7 @@ class AsyncStream(Generic[T]):
                 )
                 exhausted.attempts = self._sends
                 raise exhausted from error
-            delay = retry_wait(error, self._reconnects)
+            delay = self._retry.wait(error, self._reconnects)
             asked = self._decoder.retry
             if asked is not None:
                 delay = max(delay, min(asked / 1000, MAX_RETRY_AFTER))

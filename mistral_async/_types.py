@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Final, Literal, TypedDict, final
 
 import attrs
@@ -114,6 +114,13 @@ class RequestOptions(TypedDict, total=False):
     """Fields added to (or overriding) the JSON body."""
     stream_timeout: float | None
     """Streams only: seconds allowed between two events (the first included)."""
+    cache: bool
+    """``False``: neither read nor fill the client's response cache for this call;
+    ``True``: cache this call's answer even if its operation is not cached by default."""
+    retry_delay: Callable[[int, BaseException], float] | None
+    """Seconds to wait before retry ``attempt`` after ``error`` (``Retry-After`` still wins)."""
+    retry_log_level: int | None
+    """The logging level of this call's retry messages (``None``: not logged)."""
 
 
 REQUEST_OPTION_NAMES: Final = frozenset(RequestOptions.__annotations__)
