@@ -1,9 +1,447 @@
-"""The response cache (see :class:`Cache`)."""
+"""The response cache: answers of deterministic operations, kept for a while and shared.
+
+::
+
+    client = AsyncMistral(cache=True)                          # in memory, 300 s, 1,024 answers
+    client = AsyncMistral(cache=Cache(ttl=600, max_entries=10_000))
+    client = AsyncMistral(cache=Cache(backend=my_store))       # async get / set / delete
+
+What is cached by default: successful answers of embeddings, moderations and
+classifications (text and chat), OCR, and reads (``GET``) of models, files' metadata,
+agents and libraries. Never streams, downloads, uploads, errors or partial answers;
+completions (chat, FIM, agents) only when a call asks with ``cache=True``; no call
+when it passes ``cache=False``.
+
+Entries are keyed by the server's URL, a hash of the credentials sent (two keys never
+share an answer; the key itself is never stored), the method, the path and a hash of
+the query, the body and the other request headers. A mutation through the client
+(create, update, delete, archive...) drops the cached reads of the collection it
+changed, and concurrent identical misses send one request.
+"""
 
 from __future__ import annotations
 
-__all__ = ["Cache"]
+import asyncio
+import hashlib
+import logging
+import math
+import re
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, Final, Protocol, runtime_checkable
+
+import attrs
+
+from ._errors import InvalidParameterError
+from ._json import dumps, loads
+from ._types import NOT_GIVEN, Headers
+
+__all__ = ["Cache", "CacheBackend", "CacheStats"]
+
+log: Final = logging.getLogger("mistral_async")
+
+READ: Final = 1
+"""A call whose answer is looked up in the cache and stored there."""
+MUTATE: Final = 2
+"""A call that changes what some cached reads answered: they are dropped."""
+
+_COMPUTATIONS: Final = frozenset(
+    {
+        "/v1/embeddings",
+        "/v1/moderations",
+        "/v1/chat/moderations",
+        "/v1/classifications",
+        "/v1/chat/classifications",
+        "/v1/ocr",
+    }
+)
+_COLLECTIONS: Final = ("/v1/models", "/v1/files", "/v1/agents", "/v1/libraries")
+# Reads under those collections whose answers change on their own: processing status,
+# and signed URLs that expire.
+_VOLATILE: Final = re.compile(r"/(status|url|signed-url|signed_url|[a-z_-]*signed-url|content)$")
+# Mutations under another path that change a cached collection.
+_ALIASES: Final = {"/v1/fine_tuning/models": "/v1/models"}
+_SECRET: Final = frozenset({"authorization", "x-api-key", "api-key", "proxy-authorization"})
+_NOT_STORED: Final = frozenset({"set-cookie", "connection", "keep-alive", "transfer-encoding"})
+
+
+@runtime_checkable
+class CacheBackend(Protocol):
+    """Where a :class:`Cache` keeps its entries, if not in memory (Redis, memcached...).
+
+    Keys are short ASCII strings; values are bytes. ``set`` should keep a value for
+    ``ttl`` seconds at most. Errors a backend raises are logged and the call goes on
+    without the cache.
+    """
+
+    async def get(self, key: str) -> bytes | None:
+        """The value stored under ``key``, or ``None``."""
+        ...
+
+    async def set(self, key: str, value: bytes, ttl: float) -> None:
+        """Store ``value`` under ``key`` for ``ttl`` seconds."""
+        ...
+
+    async def delete(self, key: str) -> None:
+        """Forget ``key`` (no error when it is not there)."""
+        ...
+
+
+@attrs.frozen(slots=True)
+class CacheStats:
+    """What a :class:`Cache` did so far."""
+
+    hits: int
+    """Calls answered from the cache."""
+    misses: int
+    """Cacheable calls sent to the server."""
+    coalesced: int
+    """Calls that waited for an identical call in flight instead of sending their own."""
+    entries: int
+    """Entries held now (in memory; for a custom backend, the ones this process wrote)."""
+    stores: int
+    """Answers stored."""
+    evictions: int
+    """Entries dropped to stay within ``max_entries``."""
+    expirations: int
+    """Entries found too old."""
+    invalidations: int
+    """Entries dropped by :meth:`Cache.invalidate`, :meth:`Cache.clear` or a mutation."""
+    errors: int
+    """Backend calls that failed (the calls went on without the cache)."""
+
+    @property
+    def hit_rate(self) -> float:
+        """``hits / (hits + misses + coalesced)`` (0 before any call)."""
+        total = self.hits + self.misses + self.coalesced
+        return self.hits / total if total else 0.0
+
+
+@attrs.define(slots=True)
+class Entry:
+    """One stored answer."""
+
+    status: int
+    headers: Headers
+    content: bytes
+
+    def encode(self) -> bytes:
+        """The entry as bytes, for a backend."""
+        head = dumps([self.status, list(self.headers.items())], str)
+        return head + b"\n" + self.content
+
+    @classmethod
+    def decode(cls, data: bytes) -> Entry:
+        """An entry from :meth:`encode`'s bytes."""
+        head, _, content = data.partition(b"\n")
+        status, headers = loads(head)
+        return cls(int(status), Headers([(str(k), str(v)) for k, v in headers]), content)
+
+
+class _Memory:
+    """The in-memory store: least recently used entries go first, old ones expire."""
+
+    __slots__ = ("_entries", "max_entries")
+
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[str, tuple[float, Entry]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+class _LeaderGone(Exception):
+    """The call the others waited for was cancelled: they send their own."""
+
+
+def _check_number(name: str, value: Any, *, integer: bool = False) -> None:
+    kind = int if integer else int | float
+    if isinstance(value, bool) or not isinstance(value, kind) or not math.isfinite(value):
+        raise InvalidParameterError(name, f"must be a positive number, not {value!r}")
+    if value <= 0:
+        raise InvalidParameterError(name, f"must be > 0, not {value!r}")
 
 
 class Cache:
-    """A response cache."""
+    """A response cache for a client (``AsyncMistral(cache=Cache(...))``).
+
+    Args:
+        ttl: Seconds an answer is kept (default 300).
+        max_entries: The most answers kept in memory (default 1,024; least recently
+            used first out). With a ``backend``, how many keys this process remembers
+            for :meth:`invalidate` and :meth:`clear`.
+        backend: Your own store (any object with async ``get`` / ``set`` / ``delete``,
+            see :class:`CacheBackend`); entries then outlive the process and may be
+            shared by several. Invalidation reaches the keys this process wrote; the
+            others expire after ``ttl``.
+
+    One cache may serve several clients (``with_options`` copies share their client's);
+    entries of different keys or servers never mix.
+    """
+
+    def __init__(
+        self,
+        *,
+        ttl: float = 300.0,
+        max_entries: int = 1024,
+        backend: CacheBackend | None = None,
+    ) -> None:
+        _check_number("ttl", ttl)
+        _check_number("max_entries", max_entries, integer=True)
+        if backend is not None and not isinstance(backend, CacheBackend):
+            raise InvalidParameterError(
+                "backend", "must have async get(key), set(key, value, ttl) and delete(key)"
+            )
+        self.ttl = float(ttl)
+        self.max_entries = max_entries
+        self.backend = backend
+        self._memory = _Memory(max_entries) if backend is None else None
+        # key -> path of what a custom backend holds (for invalidate and clear).
+        self._index: OrderedDict[str, str] = OrderedDict()
+        # Bumped when a collection's reads are dropped: a read that began before does not store.
+        self._generation = 0
+        self._inflight: dict[str, tuple[asyncio.AbstractEventLoop, asyncio.Future[Entry]]] = {}
+        self._hits = self._misses = self._coalesced = self._stores = 0
+        self._evictions = self._expirations = self._invalidations = self._errors = 0
+
+    def __repr__(self) -> str:
+        where = "memory" if self.backend is None else type(self.backend).__name__
+        return f"<Cache {where} ttl={self.ttl:g}s max_entries={self.max_entries}>"
+
+    @property
+    def stats(self) -> CacheStats:
+        """Hits, misses and the rest, counted since the cache was made."""
+        entries = len(self._memory) if self._memory is not None else len(self._index)
+        return CacheStats(
+            hits=self._hits,
+            misses=self._misses,
+            coalesced=self._coalesced,
+            entries=entries,
+            stores=self._stores,
+            evictions=self._evictions,
+            expirations=self._expirations,
+            invalidations=self._invalidations,
+            errors=self._errors,
+        )
+
+    async def clear(self) -> None:
+        """Drop every entry (with a backend: every entry this process wrote)."""
+        self._generation += 1
+        if self._memory is not None:
+            self._invalidations += len(self._memory._entries)
+            self._memory._entries.clear()
+            return
+        keys = list(self._index)
+        self._index.clear()
+        for key in keys:
+            await self._backend_delete(key)
+        self._invalidations += len(keys)
+
+    async def invalidate(self, *, prefix: str) -> int:
+        """Drop the entries whose API path starts with ``prefix`` (``"/v1/models"``);
+        return how many were dropped."""
+        if not isinstance(prefix, str) or not prefix.startswith("/"):
+            raise InvalidParameterError(
+                "prefix", f"must be an API path such as '/v1/models', not {prefix!r}"
+            )
+        self._generation += 1
+        if self._memory is not None:
+            entries = self._memory._entries
+            doomed = [key for key in entries if _path_of(key).startswith(prefix)]
+            for key in doomed:
+                del entries[key]
+        else:
+            doomed = [key for key, path in self._index.items() if path.startswith(prefix)]
+            for key in doomed:
+                del self._index[key]
+                await self._backend_delete(key)
+        self._invalidations += len(doomed)
+        return len(doomed)
+
+    # -- what the session core calls --------------------------------------------------
+
+    @staticmethod
+    def plan(method: str, path: str, asked: bool | None) -> int:
+        """``READ``, ``MUTATE`` or 0 for a call (``asked``: the call's ``cache=`` option)."""
+        if method == "GET":
+            if asked is False:
+                return 0
+            if asked:
+                return READ
+            for collection in _COLLECTIONS:
+                if path.startswith(collection) and (
+                    len(path) == len(collection) or path[len(collection)] == "/"
+                ):
+                    return 0 if _VOLATILE.search(path) else READ
+            return 0
+        if method == "POST" and (asked or (asked is None and path in _COMPUTATIONS)):
+            return READ
+        if asked:
+            raise InvalidParameterError(
+                "cache", f"a {method} changes data; its answer cannot be cached"
+            )
+        return MUTATE if _collection_of(path) is not None else 0
+
+    @staticmethod
+    def key(
+        base_url: str,
+        method: str,
+        path: str,
+        headers: Mapping[str, str],
+        query: Sequence[tuple[str, Any]] | None,
+        body: bytes | None,
+    ) -> str:
+        """The entry key of a request: who asks (hashed), what, and a digest of the rest."""
+        who = hashlib.sha256(base_url.encode())
+        what = hashlib.sha256()
+        for name, value in sorted(headers.items()):
+            lowered = name.lower()
+            if lowered in _SECRET:
+                who.update(b"\0" + lowered.encode() + b"\0" + value.encode())
+            else:
+                what.update(f"{lowered}\0{value}\n".encode())
+        if query:
+            what.update(dumps([[k, str(v)] for k, v in query], str))
+        if body is not None:
+            what.update(b"\0body\0" + body)
+        return f"{who.hexdigest()[:32]} {method} {path} {what.hexdigest()[:32]}"
+
+    async def fetch(
+        self, key: str, path: str, send: Callable[[], Awaitable[tuple[Entry, Any]]]
+    ) -> tuple[Entry, Any]:
+        """The cached answer of ``key``, or ``send()``'s (``(entry, result)``), stored.
+
+        Returns ``(entry, result)``; ``result`` is ``NOT_GIVEN`` when the answer came
+        from the cache or from an identical call in flight (the caller parses
+        ``entry``). Concurrent identical misses make one ``send``.
+        """
+        entry = await self._lookup(key)
+        if entry is not None:
+            self._hits += 1
+            return entry, NOT_GIVEN
+        loop = asyncio.get_running_loop()
+        while True:
+            pending = self._inflight.get(key)
+            if pending is None or pending[0] is not loop:
+                break
+            self._coalesced += 1
+            try:
+                return await asyncio.shield(pending[1]), NOT_GIVEN
+            except _LeaderGone:
+                continue  # the call we waited for was cancelled: send our own
+        self._misses += 1
+        future: asyncio.Future[Entry] = loop.create_future()
+        self._inflight[key] = (loop, future)
+        generation = self._generation
+        try:
+            entry, result = await send()
+        except asyncio.CancelledError:
+            future.set_exception(_LeaderGone())
+            future.exception()  # retrieved: no "never retrieved" warning when nobody waits
+            raise
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()
+            raise
+        finally:
+            if self._inflight.get(key, (None, None))[1] is future:
+                del self._inflight[key]
+        future.set_result(entry)
+        if entry.status < 300 and entry.content and generation == self._generation:
+            await self._store(key, path, entry)
+        return entry, result
+
+    async def mutated(self, path: str) -> None:
+        """A call changed the collection of ``path``: drop its cached reads."""
+        collection = _collection_of(path)
+        if collection is not None:
+            await self.invalidate(prefix=collection)
+
+    # -- storage ----------------------------------------------------------------------
+
+    async def _lookup(self, key: str) -> Entry | None:
+        memory = self._memory
+        if memory is not None:
+            found = memory._entries.get(key)
+            if found is None:
+                return None
+            expires, entry = found
+            if expires < time.monotonic():
+                del memory._entries[key]
+                self._expirations += 1
+                return None
+            memory._entries.move_to_end(key)
+            return entry
+        backend = self.backend
+        assert backend is not None
+        try:
+            data = await backend.get(key)
+        except Exception as exc:  # noqa: BLE001 - a broken store must not break calls
+            self._backend_failed("get", exc)
+            return None
+        if data is None:
+            self._index.pop(key, None)
+            return None
+        try:
+            return Entry.decode(data)
+        except Exception as exc:  # noqa: BLE001 - a corrupt entry is a miss
+            self._backend_failed("decode", exc)
+            return None
+
+    async def _store(self, key: str, path: str, entry: Entry) -> None:
+        entry = Entry(
+            entry.status,
+            Headers([(k, v) for k, v in entry.headers.items() if k.lower() not in _NOT_STORED]),
+            entry.content,
+        )
+        self._stores += 1
+        memory = self._memory
+        if memory is not None:
+            entries = memory._entries
+            entries[key] = (time.monotonic() + self.ttl, entry)
+            entries.move_to_end(key)
+            while len(entries) > memory.max_entries:
+                entries.popitem(last=False)
+                self._evictions += 1
+            return
+        backend = self.backend
+        assert backend is not None
+        try:
+            await backend.set(key, entry.encode(), self.ttl)
+        except Exception as exc:  # noqa: BLE001 - a broken store must not break calls
+            self._backend_failed("set", exc)
+            return
+        self._index[key] = path
+        self._index.move_to_end(key)
+        while len(self._index) > self.max_entries:
+            self._index.popitem(last=False)
+
+    async def _backend_delete(self, key: str) -> None:
+        assert self.backend is not None
+        try:
+            await self.backend.delete(key)
+        except Exception as exc:  # noqa: BLE001 - a broken store must not break calls
+            self._backend_failed("delete", exc)
+
+    def _backend_failed(self, what: str, exc: Exception) -> None:
+        self._errors += 1
+        log.warning("Response cache %s failed: %s: %s", what, type(exc).__name__, exc)
+
+
+def _path_of(key: str) -> str:
+    return key.split(" ", 3)[2]
+
+
+def _collection_of(path: str) -> str | None:
+    """The cached collection a path belongs to (``/v1/models`` for ``/v1/models/x``)."""
+    for alias, collection in _ALIASES.items():
+        if path.startswith(alias):
+            return collection
+    for collection in _COLLECTIONS:
+        if path.startswith(collection) and (
+            len(path) == len(collection) or path[len(collection)] == "/"
+        ):
+            return collection
+    return None

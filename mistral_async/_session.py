@@ -18,11 +18,13 @@ and requests that carry ``x-api-key`` follow their redirects here, dropping it t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import logging
 import os
 import platform
-from collections.abc import Awaitable, Callable, Mapping
+import time
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 from urllib.parse import quote, urlsplit
 
@@ -405,6 +407,41 @@ class _Connector(aiohttp.TCPConnector):
             connection.close()
 
 
+async def _session_closer(session: aiohttp.ClientSession) -> AsyncGenerator[None, None]:
+    try:
+        yield
+    finally:
+        if not session.closed:
+            await session.close()
+
+
+def _close_at_loop_shutdown(session: aiohttp.ClientSession) -> AsyncGenerator[None, None]:
+    """Have the running loop close ``session`` when it shuts down, if nobody did before.
+
+    The guard is an async generator started here, inside the loop: the loop keeps it in
+    its set of async generators, and ``asyncio.run`` (like ``asyncio.Runner`` and test
+    runners' per-test loops) closes those before closing the loop, which runs the
+    guard's ``finally`` and closes the session while the loop still runs. So a client
+    used from one ``asyncio.run`` after another leaves no unclosed session behind.
+    """
+    guard = _session_closer(session)
+    step = guard.asend(None)
+    with contextlib.suppress(StopIteration):
+        step.send(None)
+    return guard
+
+
+def _drop_session(session: aiohttp.ClientSession) -> None:
+    """Let go of a session whose event loop was closed without closing it first."""
+    if session.closed:
+        return
+    connector = session.connector
+    session.detach()
+    if connector is not None:
+        with contextlib.suppress(RuntimeError):  # its loop is closed: nothing to schedule
+            connector._close()  # the only way to close without a loop
+
+
 class SessionCore:
     """Owns the aiohttp ClientSession shared by a client and every ``with_options`` copy.
 
@@ -415,6 +452,7 @@ class SessionCore:
     __slots__ = (
         "_closed",
         "_connection_limit",
+        "_guard",
         "_loop",
         "_owns_session",
         "_proxy",
@@ -441,6 +479,7 @@ class SessionCore:
         self._session = http_session
         self._owns_session = http_session is None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._guard: AsyncGenerator[None, None] | None = None
         self._closed = False
         self._connection_limit = connection_limit
         self._trust_env = trust_env
@@ -458,11 +497,16 @@ class SessionCore:
             return session
         if self._closed:
             raise MistralError("This client was closed; create a new one")
-        if session is not None and self._loop is not None and not self._loop.is_closed():
-            raise MistralError(
-                "This client's connections belong to another running event loop; "
-                "create one client per event loop"
-            )
+        if session is not None and self._loop is not None:
+            if not self._loop.is_closed():
+                raise MistralError(
+                    "This client's connections belong to another running event loop; "
+                    "create one client per event loop"
+                )
+            # That loop is gone. Its shutdown (asyncio.run, asyncio.Runner, pytest's
+            # per-test loops) closed the session already, through the guard below; a
+            # loop closed without that step leaves a session that can only be dropped.
+            _drop_session(session)
         connector = _Connector(limit=self._connection_limit, ssl=self._ssl)
         session = aiohttp.ClientSession(
             connector=connector,
@@ -471,6 +515,7 @@ class SessionCore:
             proxy=self._proxy,
         )
         self._session, self._loop = session, loop
+        self._guard = _close_at_loop_shutdown(session)
         return session
 
     async def aclose(self) -> None:
@@ -479,6 +524,9 @@ class SessionCore:
         session, self._session = self._session, None
         if session is not None and self._owns_session and not session.closed:
             await session.close()
+        guard, self._guard = self._guard, None
+        if guard is not None:
+            await guard.aclose()
 
     async def send(
         self,
@@ -490,26 +538,46 @@ class SessionCore:
         timeout: aiohttp.ClientTimeout,  # noqa: ASYNC109 - aiohttp's own timeout, passed through
         *,
         own_redirects: bool = False,
+        attempt: int = 1,
     ) -> aiohttp.ClientResponse:
         """Send one request and return its open response; errors become typed errors.
 
         A response with an error status is read, released and raised as the matching
         :class:`APIStatusError`. With ``own_redirects`` (requests whose key is in a header
         aiohttp would forward), redirects are followed here, without the secret headers
-        once they lead to another origin.
+        once they lead to another origin. ``attempt`` numbers the try, for DEBUG logs.
         """
         session = self._session
         if session is None or self._loop is not asyncio.get_running_loop():
             session = self._session_for(asyncio.get_running_loop())
-        if own_redirects:
-            resp = await guarded(
-                _follow_redirects(session, method, url, data, headers, query, timeout)
-            )
-        else:
-            resp = await guarded(
-                session.request(
-                    method, url, data=data, headers=headers, params=query, timeout=timeout
+        debug = log.isEnabledFor(logging.DEBUG)
+        if debug:
+            from ._logging import request_sent
+
+            request_sent(method, url, headers, data, attempt)
+            started = time.perf_counter()
+        try:
+            if own_redirects:
+                resp = await guarded(
+                    _follow_redirects(session, method, url, data, headers, query, timeout)
                 )
+            else:
+                resp = await guarded(
+                    session.request(
+                        method, url, data=data, headers=headers, params=query, timeout=timeout
+                    )
+                )
+        except MistralError as exc:
+            if debug:
+                from ._logging import response_failed
+
+                response_failed(method, url, time.perf_counter() - started, exc, attempt)
+            raise
+        if debug:
+            from ._logging import response_received
+
+            response_received(
+                method, url, resp.status, time.perf_counter() - started, resp.headers, attempt
             )
         if resp.status >= 400:
             try:
@@ -517,6 +585,10 @@ class SessionCore:
             finally:
                 resp.release()
             resp_headers = Headers(list(resp.headers.items()))
+            if debug:
+                from ._logging import body_received
+
+                body_received(method, url, raw)
             raise make_status_error(
                 resp.status, resp.reason or "", resp_headers, raw, request_id_of(resp_headers)
             )
@@ -576,12 +648,32 @@ class SessionCore:
                 retry = retry.with_retries(0)  # an async iterator can be sent only once
         if binary:
             timeout = config.transfer_timeout
+        cache = config.cache
+        plan = 0
+        if cache is not None and form is None and not binary:
+            plan = cache.plan(method, path, None if settings is None else settings.cache)
+        elif settings is not None and settings.cache:
+            raise InvalidParameterError("cache", "uploads and downloads are never cached")
+        what = f"{method} {path}"
+        sent = 0
+        span: Any = None
 
         async def attempt() -> Any:
+            nonlocal sent
+            sent += 1
             payload: Any = data if form is None else form_data(form)
             resp = await self.send(
-                method, url, payload, send_headers, pairs, timeout, own_redirects=own_redirects
+                method,
+                url,
+                payload,
+                send_headers,
+                pairs,
+                timeout,
+                own_redirects=own_redirects,
+                attempt=sent,
             )
+            if span is not None:
+                span.response(resp.status, resp.headers)
             if binary:
                 from ._binary import AsyncBinaryResponse
 
@@ -590,21 +682,38 @@ class SessionCore:
                 content = await guarded(resp.read())
             finally:
                 resp.release()
-            if resp.status in _NO_CONTENT or (not content and cast is no_content):
-                # "No content" answers (some deletes, reprocess, a 201 the spec declares
-                # without a body) give None.
-                return None if not raw else RawResponse(resp.status, _headers_of(resp), b"", _none)
-            if raw:
-                resp_headers = Headers(list(resp.headers.items()))
-                return RawResponse(
-                    resp.status,
-                    resp_headers,
-                    content,
-                    lambda: _parse(content, cast, resp.status, request_id_of(resp_headers)),
-                )
-            return _parse(content, cast, resp.status, None, resp.headers)
+            if log.isEnabledFor(logging.DEBUG):
+                from ._logging import body_received
 
-        return await call_with_retries(attempt, retry, f"{method} {path}")
+                body_received(method, url, content)
+            if plan == _READ:
+                return _fresh(resp, content, cast, raw)
+            return _answer(resp.status, resp.headers, content, cast, raw)
+
+        async def call(traced: Any = None) -> Any:
+            nonlocal span
+            span = traced
+            on_retry = None if traced is None else traced.on_retry
+            if plan == _READ:
+                assert cache is not None
+                key = cache.key(config.base_url, method, path, send_headers, pairs, data)
+                entry, result = await cache.fetch(
+                    key, path, lambda: call_with_retries(attempt, retry, what, on_retry)
+                )
+                if result is NOT_GIVEN:
+                    result = _answer(entry.status, entry.headers, entry.content, cast, raw)
+                return result
+            try:
+                return await call_with_retries(attempt, retry, what, on_retry)
+            finally:
+                if plan == _MUTATE:
+                    assert cache is not None
+                    await cache.mutated(path)
+
+        tracer = config.tracer
+        if tracer is None:
+            return await call()
+        return await tracer.traced(method, path, body, url, call)
 
     def stream(
         self,
@@ -643,6 +752,8 @@ class SessionCore:
                 form = [*form, *flat_pairs(payload)]
                 payload = None
         config.require_key(auth, settings)
+        if settings is not None and settings.cache:
+            raise InvalidParameterError("cache", "streams are never cached")
         extra = None if headers is None else _checked_headers(headers)
         json_body = form is None and payload is not None
         data = _encode(payload) if json_body else None
@@ -657,7 +768,11 @@ class SessionCore:
         static = config.static.get(auth) if settings is None and extra is None else None
         stream_headers = None if static is None else {**static[json_body], "Accept": SSE_MEDIA}
 
+        sent = 0
+
         async def open_response(last_event_id: str | None = None) -> aiohttp.ClientResponse:
+            nonlocal sent
+            sent += 1
             send_headers = stream_headers
             if send_headers is None:
                 send_headers = await _headers(
@@ -674,15 +789,25 @@ class SessionCore:
                 pairs,
                 config.stream_client_timeout,
                 own_redirects=own_redirects,
+                attempt=sent,
             )
 
+        what = f"{method} {path}"
+        observer: Any = None
+        if log.isEnabledFor(logging.DEBUG):
+            from ._logging import StreamLog
+
+            observer = StreamLog(what)
+        if config.tracer is not None:
+            observer = config.tracer.stream(method, path, payload, url, observer)
         return stream_class(
             open_response,
             cast,
             idle_timeout=config.stream_timeout,
             retry=retry,
-            what=f"{method} {path}",
+            what=what,
             resume=resume,
+            observer=observer,
         )
 
 
@@ -695,6 +820,45 @@ def _none() -> None:
 
 def _headers_of(resp: aiohttp.ClientResponse) -> Headers:
     return Headers(list(resp.headers.items()))
+
+
+_READ: Final = 1  # the cache's plans (see _cache.Cache.plan)
+_MUTATE: Final = 2
+
+
+def _answer(
+    status: int, headers: Mapping[str, str], content: bytes, cast: Callable[[Any], T], raw: bool
+) -> Any:
+    """The result of a call from its response: parsed, ``None`` or a RawResponse."""
+    if status in _NO_CONTENT or (not content and cast is no_content):
+        # "No content" answers (some deletes, reprocess, a 201 the spec declares
+        # without a body) give None.
+        if not raw:
+            return None
+        return RawResponse(status, Headers(list(headers.items())), b"", _none)
+    if raw:
+        resp_headers = Headers(list(headers.items()))
+        return RawResponse(
+            status,
+            resp_headers,
+            content,
+            lambda: _parse(content, cast, status, request_id_of(resp_headers)),
+        )
+    return _parse(content, cast, status, None, headers)
+
+
+def _fresh(
+    resp: aiohttp.ClientResponse, content: bytes, cast: Callable[[Any], T], raw: bool
+) -> Any:
+    """A cacheable answer: the entry to store and the caller's result (parsed first, so
+    an answer that does not parse is never stored)."""
+    from ._cache import Entry
+
+    headers = Headers(list(resp.headers.items()))
+    result = _answer(resp.status, headers, content, cast, raw)
+    if raw:
+        result.parse()
+    return Entry(resp.status, headers, content), result
 
 
 def _merge(

@@ -210,16 +210,21 @@ class AsyncStream(Generic[T]):
     async def _start(self) -> None:
         self._started = True
         self._loop = asyncio.get_running_loop()
+        observer = self._observer
+        if observer is not None:
+            observer.starting()
         try:
             await call_with_retries(
                 self._open_attempt,
                 self._retry,
                 self._what,
-                None if self._observer is None else self._observer.on_retry,
+                None if observer is None else observer.on_retry,
             )
-        except BaseException:
-            self._close()
+        except BaseException as exc:
+            self._close(exc)
             raise
+        if observer is not None:
+            observer.opened(self._status, self.request_id)
 
     async def _open_attempt(self) -> None:
         """Open the response and read until the first event: retries stop being safe after."""
@@ -272,8 +277,10 @@ class AsyncStream(Generic[T]):
                     self._close()
                     raise StopAsyncIteration
                 await self._read_more()
-        except BaseException:
-            self._close()
+        except StopAsyncIteration:
+            raise
+        except BaseException as exc:
+            self._close(exc)
             raise
         return self._items.popleft()
 
@@ -456,6 +463,8 @@ class AsyncStream(Generic[T]):
                 break
         if got_data:
             self._restart_deadline()
+            if self._observer is not None:
+                self._observer.events(list(itertools.islice(items, before, None)))
             history = self._history
             if history is not None:
                 history.extend(itertools.islice(items, before, None))
@@ -513,10 +522,13 @@ class AsyncStream(Generic[T]):
             # Unfinished: the connection still carries unread events and cannot be reused.
             resp.close()
 
-    def _close(self) -> None:
+    def _close(self, error: BaseException | None = None) -> None:
         self._closed = True
         self._items.clear()
         self._close_response()
+        observer, self._observer = self._observer, None
+        if observer is not None:
+            observer.closed(self._done, error)
 
     def __del__(self) -> None:
         resp = self._response
