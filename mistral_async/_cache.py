@@ -263,7 +263,7 @@ class Cache:
     # -- what the session core calls --------------------------------------------------
 
     @staticmethod
-    def plan(method: str, path: str, asked: bool | None) -> int:
+    def _plan(method: str, path: str, asked: bool | None) -> int:
         """``READ``, ``MUTATE`` or 0 for a call (``asked``: the call's ``cache=`` option)."""
         if method == "GET":
             if asked is False:
@@ -285,7 +285,7 @@ class Cache:
         return MUTATE if _collection_of(path) is not None else 0
 
     @staticmethod
-    def key(
+    def _key(
         base_url: str,
         method: str,
         path: str,
@@ -308,7 +308,7 @@ class Cache:
             what.update(b"\0body\0" + body)
         return f"{who.hexdigest()[:32]} {method} {path} {what.hexdigest()[:32]}"
 
-    async def fetch(
+    async def _fetch(
         self, key: str, path: str, send: Callable[[], Awaitable[tuple[Entry, Any]]]
     ) -> tuple[Entry, Any]:
         """The cached answer of ``key``, or ``send()``'s (``(entry, result)``), stored.
@@ -353,7 +353,7 @@ class Cache:
             await self._store(key, path, entry)
         return entry, result
 
-    async def mutated(self, path: str) -> None:
+    async def _mutated(self, path: str) -> None:
         """A call changed the collection of ``path``: drop its cached reads."""
         collection = _collection_of(path)
         if collection is not None:

@@ -115,21 +115,41 @@ def redacted(headers: Mapping[str, str]) -> dict[str, str]:
     return out
 
 
-def shorten(data: Any) -> str:
-    """A body for a log line, cut to :func:`body_limit` characters."""
+def secrets_of(headers: Mapping[str, str]) -> list[str]:
+    """The credentials in request headers (``Bearer`` taken off), to keep out of bodies."""
+    found = []
+    for name, value in headers.items():
+        lowered = name.lower()
+        if lowered in _CREDENTIALS or _SECRET_NAME.search(lowered):
+            secret = value.split(" ", 1)[1] if value[:7].lower() == "bearer " else value
+            if len(secret) >= 4:
+                found.append(secret)
+    return found
+
+
+def shorten(data: Any, secrets: list[str] | None = None) -> str:
+    """A body for a log line, cut to :func:`body_limit` characters; any of ``secrets``
+    in it (a server echoing a header back...) is redacted before the cut, so no part
+    of one shows."""
     limit = body_limit()
     if data is None:
         return "-"
     if isinstance(data, bytes | bytearray | memoryview):
         raw = bytes(data)
-        text = raw[: limit * 4].decode("utf-8", "replace")
         size = len(raw)
+        if limit == 0:
+            return f"<{size} bytes>"
+        # Enough bytes for ``limit`` characters, and for a secret that starts before the cut.
+        text = raw[: limit * 4 + 1024].decode("utf-8", "replace")
     elif isinstance(data, str):
         text, size = data, len(data)
+        if limit == 0:
+            return f"<{size} characters>"
     else:
         return f"<{type(data).__name__}>"  # a multipart form or a streamed body
-    if limit == 0:
-        return f"<{size} bytes>"
+    for secret in secrets or ():
+        if secret in text:
+            text = text.replace(secret, REDACTED)
     if len(text) > limit:
         return f"{text[:limit]}... <{size} bytes>"
     return text
@@ -145,7 +165,7 @@ def request_sent(
         url,
         attempt,
         redacted(headers),
-        shorten(data),
+        shorten(data, secrets_of(headers)),
     )
 
 
@@ -186,9 +206,10 @@ def response_failed(
     )
 
 
-def body_received(method: str, url: Any, content: bytes) -> None:
-    """The DEBUG line of a response body."""
-    log.debug("Response body %s %s: %s", method, url, shorten(content))
+def body_received(method: str, url: Any, content: bytes, sent: Mapping[str, str]) -> None:
+    """The DEBUG line of a response body (``sent``: the request's headers, whose
+    credentials are redacted from it too)."""
+    log.debug("Response body %s %s: %s", method, url, shorten(content, secrets_of(sent)))
 
 
 class StreamLog:

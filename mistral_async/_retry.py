@@ -136,8 +136,10 @@ class RetryPolicy:
             or not math.isfinite(seconds)
             or seconds < 0
         ):
-            raise TypeError(
-                f"retry_delay must return a number of seconds >= 0, not {seconds!r}"
+            from ._errors import InvalidParameterError
+
+            raise InvalidParameterError(
+                "retry_delay", f"must return a number of seconds >= 0, not {seconds!r}"
             ) from exc
         return float(seconds)
 
@@ -201,6 +203,8 @@ async def _retry_loop(
         return await attempt()
 
     def wait(state: tenacity.RetryCallState) -> float:
+        if state.attempt_number > policy.max_retries:
+            return 0.0  # no retry follows (tenacity asks before it checks when to stop)
         assert state.outcome is not None
         exc = state.outcome.exception()
         assert exc is not None

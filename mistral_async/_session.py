@@ -588,7 +588,7 @@ class SessionCore:
             if debug:
                 from ._logging import body_received
 
-                body_received(method, url, raw)
+                body_received(method, url, raw, headers)
             raise make_status_error(
                 resp.status, resp.reason or "", resp_headers, raw, request_id_of(resp_headers)
             )
@@ -651,7 +651,7 @@ class SessionCore:
         cache = config.cache
         plan = 0
         if cache is not None and form is None and not binary:
-            plan = cache.plan(method, path, None if settings is None else settings.cache)
+            plan = cache._plan(method, path, None if settings is None else settings.cache)
         elif settings is not None and settings.cache:
             raise InvalidParameterError("cache", "uploads and downloads are never cached")
         what = f"{method} {path}"
@@ -685,7 +685,7 @@ class SessionCore:
             if log.isEnabledFor(logging.DEBUG):
                 from ._logging import body_received
 
-                body_received(method, url, content)
+                body_received(method, url, content, send_headers)
             if plan == _READ:
                 return _fresh(resp, content, cast, raw)
             return _answer(resp.status, resp.headers, content, cast, raw)
@@ -696,8 +696,8 @@ class SessionCore:
             on_retry = None if traced is None else traced.on_retry
             if plan == _READ:
                 assert cache is not None
-                key = cache.key(config.base_url, method, path, send_headers, pairs, data)
-                entry, result = await cache.fetch(
+                key = cache._key(config.base_url, method, path, send_headers, pairs, data)
+                entry, result = await cache._fetch(
                     key, path, lambda: call_with_retries(attempt, retry, what, on_retry)
                 )
                 if result is NOT_GIVEN:
@@ -708,7 +708,7 @@ class SessionCore:
             finally:
                 if plan == _MUTATE:
                     assert cache is not None
-                    await cache.mutated(path)
+                    await cache._mutated(path)
 
         tracer = config.tracer
         if tracer is None:
