@@ -50,8 +50,20 @@ def demo(session: nox.Session) -> None:
     session.run("python", "-m", "mistral_async", "demo")
 
 
+BENCH_DEPS = ("-e", ".[fast,otel]", "mistralai", "opentelemetry-sdk")
+
+
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks side by side with raw aiohttp and the official SDK (see benchmarks/)."""
-    session.install("-e", ".[fast]", "mistralai")
+    """Benchmarks side by side with raw aiohttp and the official SDK, then the features
+    beside their baselines (see benchmarks/). Arguments go to the peer benchmarks."""
+    session.install(*BENCH_DEPS)
     session.run("python", "-m", "benchmarks", *session.posargs)
+    session.run("python", "-m", "benchmarks.features")
+
+
+@nox.session(name="bench-features")
+def bench_features(session: nox.Session) -> None:
+    """Only the feature benchmarks (``-- --only cache,tracing --quick``)."""
+    session.install(*BENCH_DEPS)
+    session.run("python", "-m", "benchmarks.features", *session.posargs)

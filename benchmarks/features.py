@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import importlib
 import pkgutil
 import statistics
 import sys
+import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -47,6 +49,18 @@ class Case:
     context: Callable[[], AbstractAsyncContextManager[Any]]
     #: What the target compares ("CPU", or a note such as "CPU, hit vs sent request").
     note: str = ""
+
+
+@contextlib.asynccontextmanager
+async def bench_server(
+    embeds: tuple[int, ...] = (1,), streams: tuple[int, ...] = ()
+) -> AsyncIterator[str]:
+    """The benchmark server (:mod:`benchmarks.server`) in its own process, so its CPU is
+    not counted; yields its base URL."""
+    from benchmarks.harness import Server
+
+    with tempfile.TemporaryDirectory() as logs, Server(list(streams), list(embeds), logs) as server:
+        yield server.url
 
 
 async def _cpu_per_op(op: Op, context: Any, n: int) -> float:
@@ -119,7 +133,9 @@ async def _main(args: argparse.Namespace) -> int:
             print(f"running {case.id}: {case.title}", file=sys.stderr)
             rows.append(await run_case(case, reps=args.reps, quick=args.quick))
     print(table(rows))
-    return 0 if all(r["met"] for r in rows) else 1
+    if args.strict and not all(r["met"] for r in rows):
+        return 1
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -127,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="", help="comma-separated parts of module names")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
     return asyncio.run(_main(args))
 

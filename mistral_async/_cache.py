@@ -120,11 +120,14 @@ class CacheStats:
 
 @attrs.define(slots=True)
 class Entry:
-    """One stored answer."""
+    """One stored answer (``result``: the object built from it by ``cast``, kept by the
+    in-memory store when objects are shared)."""
 
     status: int
     headers: Headers
     content: bytes
+    result: Any = NOT_GIVEN
+    cast: Any = None
 
     def encode(self) -> bytes:
         """The entry as bytes, for a backend."""
@@ -176,6 +179,10 @@ class Cache:
             see :class:`CacheBackend`); entries then outlive the process and may be
             shared by several. Invalidation reaches the keys this process wrote; the
             others expire after ``ttl``.
+        share_objects: In memory, a hit returns the very object the first answer was
+            parsed into (the fastest hit: no parsing at all), so treat cached results
+            as read-only. ``False`` parses the stored answer again on every hit, giving
+            each caller its own objects. Answers from a ``backend`` are always parsed.
 
     One cache may serve several clients (``with_options`` copies share their client's);
     entries of different keys or servers never mix.
@@ -187,8 +194,12 @@ class Cache:
         ttl: float = 300.0,
         max_entries: int = 1024,
         backend: CacheBackend | None = None,
+        share_objects: bool = True,
     ) -> None:
         _check_number("ttl", ttl)
+        if not isinstance(share_objects, bool):
+            raise InvalidParameterError("share_objects", f"must be a bool, not {share_objects!r}")
+        self.share_objects = share_objects
         _check_number("max_entries", max_entries, integer=True)
         if backend is not None and not isinstance(backend, CacheBackend):
             raise InvalidParameterError(
@@ -203,6 +214,7 @@ class Cache:
         # Bumped when a collection's reads are dropped: a read that began before does not store.
         self._generation = 0
         self._inflight: dict[str, tuple[asyncio.AbstractEventLoop, asyncio.Future[Entry]]] = {}
+        self._who: dict[int, tuple[Mapping[str, str], str, tuple[str, str]]] = {}
         self._hits = self._misses = self._coalesced = self._stores = 0
         self._evictions = self._expirations = self._invalidations = self._errors = 0
 
@@ -284,8 +296,8 @@ class Cache:
             )
         return MUTATE if _collection_of(path) is not None else 0
 
-    @staticmethod
     def _key(
+        self,
         base_url: str,
         method: str,
         path: str,
@@ -294,19 +306,23 @@ class Cache:
         body: bytes | None,
     ) -> str:
         """The entry key of a request: who asks (hashed), what, and a digest of the rest."""
-        who = hashlib.sha256(base_url.encode())
-        what = hashlib.sha256()
-        for name, value in sorted(headers.items()):
-            lowered = name.lower()
-            if lowered in _SECRET:
-                who.update(b"\0" + lowered.encode() + b"\0" + value.encode())
-            else:
-                what.update(f"{lowered}\0{value}\n".encode())
-        if query:
-            what.update(dumps([[k, str(v)] for k, v in query], str))
-        if body is not None:
-            what.update(b"\0body\0" + body)
-        return f"{who.hexdigest()[:32]} {method} {path} {what.hexdigest()[:32]}"
+        # Who asks and the other headers, hashed once per headers object: a client's
+        # prepared headers are the same object on every call.
+        memo = self._who.get(id(headers))
+        if memo is None or memo[0] is not headers or memo[1] != base_url:
+            memo = (headers, base_url, _who_and_headers(base_url, headers))
+            if len(self._who) >= 256:
+                self._who.clear()
+            self._who[id(headers)] = memo
+        who, what = memo[2]
+        if query or body is not None:
+            digest = hashlib.sha256(what.encode())
+            if query:
+                digest.update(dumps([[k, str(v)] for k, v in query], str))
+            if body is not None:
+                digest.update(b"\0body\0" + body)
+            what = digest.hexdigest()[:32]
+        return f"{who} {method} {path} {what}"
 
     async def _fetch(
         self, key: str, path: str, send: Callable[[], Awaitable[tuple[Entry, Any]]]
@@ -361,6 +377,21 @@ class Cache:
 
     # -- storage ----------------------------------------------------------------------
 
+    def _peek(self, key: str) -> Entry | None:
+        """A hit from the in-memory store, counted (``None``: a miss, or not in memory)."""
+        memory = self._memory
+        if memory is None:
+            return None
+        found = memory._entries.get(key)
+        if found is None:
+            return None
+        expires, entry = found
+        if expires < time.monotonic():
+            return None  # counted and dropped by _lookup
+        memory._entries.move_to_end(key)
+        self._hits += 1
+        return entry
+
     async def _lookup(self, key: str) -> Entry | None:
         memory = self._memory
         if memory is not None:
@@ -395,6 +426,8 @@ class Cache:
             entry.status,
             Headers([(k, v) for k, v in entry.headers.items() if k.lower() not in _NOT_STORED]),
             entry.content,
+            entry.result if self.share_objects else NOT_GIVEN,
+            entry.cast if self.share_objects else None,
         )
         self._stores += 1
         memory = self._memory
@@ -428,6 +461,19 @@ class Cache:
     def _backend_failed(self, what: str, exc: Exception) -> None:
         self._errors += 1
         log.warning("Response cache %s failed: %s: %s", what, type(exc).__name__, exc)
+
+
+def _who_and_headers(base_url: str, headers: Mapping[str, str]) -> tuple[str, str]:
+    """Digests of who sends ``headers`` (server and credentials) and of the others."""
+    who = hashlib.sha256(base_url.encode())
+    what = hashlib.sha256()
+    for name, value in sorted(headers.items()):
+        lowered = name.lower()
+        if lowered in _SECRET:
+            who.update(b"\0" + lowered.encode() + b"\0" + value.encode())
+        else:
+            what.update(f"{lowered}\0{value}\n".encode())
+    return who.hexdigest()[:32], what.hexdigest()[:32]
 
 
 def _path_of(key: str) -> str:

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from .resources.fine_tuning import AsyncFineTuning
     from .resources.models import AsyncModels
     from .resources.ocr import AsyncOcr
+    from .resources.realtime import AsyncRealtime
 
 __all__ = ["SERVERS", "AsyncMistral", "BaseAsyncClient", "ResourceSlot"]
 
@@ -373,6 +374,7 @@ class AsyncMistral(ClientSlots, BaseAsyncClient):
     audio: ResourceSlot[AsyncAudio] = ResourceSlot(".resources.audio:AsyncAudio")
     agents: ResourceSlot[AsyncAgents] = ResourceSlot(".resources.agents:AsyncAgents")
     beta: ResourceSlot[AsyncBeta] = ResourceSlot(".resources.beta:AsyncBeta")
+    realtime: ResourceSlot[AsyncRealtime] = ResourceSlot(".resources.realtime:AsyncRealtime")
 
     def __init__(
         self,
@@ -491,8 +493,13 @@ def _make_tracer(tracing: bool | None, provider: Any, content: bool | None) -> A
     if content is None:
         env = os.environ.get("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "")
         content = env.strip().lower() in _TRUE
-    from ._tracing import make_tracer
-
+    try:
+        from ._tracing import make_tracer
+    except ImportError as exc:
+        raise InvalidParameterError(
+            "tracing",
+            f"needs OpenTelemetry ({exc}): pip install 'mistral-async[otel]'",
+        ) from None
     return make_tracer(provider, content=content)
 
 

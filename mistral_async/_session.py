@@ -42,7 +42,7 @@ from ._errors import (
 from ._json import dumps, loads
 from ._response import RawResponse, no_content, request_id_of
 from ._retry import RetryDelay, RetryPolicy, call_with_retries
-from ._types import NOT_GIVEN, REQUEST_OPTION_NAMES, Headers, NotGiven, RequestOptions, Timeout
+from ._types import NOT_GIVEN, Headers, NotGiven, RequestOptions, Timeout
 from ._uploads import Upload, form_data
 from ._version import __version__
 
@@ -345,48 +345,57 @@ class CallSettings:
     )
 
     def __init__(self, config: ClientConfig, options: RequestOptions) -> None:
-        unknown = options.keys() - REQUEST_OPTION_NAMES
-        if unknown:
-            name = sorted(unknown)[0]
-            raise TypeError(f"got an unexpected keyword argument {name!r}")
         self.config = config
-        max_retries = options.get("max_retries", config.max_retries)
-        timeout = options.get("timeout", NOT_GIVEN)
-        stream_timeout = options.get("stream_timeout", config.stream_timeout)
+        self.cache: bool | None = None
+        self.headers_override: dict[str, str] = {}
+        self.api_key: str | None = None
+        self.admin_api_key: str | None = None
+        self.query: dict[str, Any] = {}
+        self.extra_body: Mapping[str, Any] | None = None
         changes: dict[str, Any] = {}
-        if max_retries != config.max_retries:
-            changes["max_retries"] = max_retries
-        if stream_timeout != config.stream_timeout:
-            changes["stream_timeout"] = stream_timeout
-        if not isinstance(timeout, NotGiven):
-            changes["timeout"] = Timeout.coerce(timeout)
-        for name in ("retry_delay", "retry_log_level"):
-            if name in options:
-                changes[name] = options[name]  # type: ignore[literal-required]
-        self.config = config.replace(**changes)
-        cache = options.get("cache")
-        if cache is not None and not isinstance(cache, bool):
-            raise InvalidParameterError("cache", f"must be True or False, not {cache!r}")
-        if cache and config.cache is None:
-            raise InvalidParameterError(
-                "cache", "this client has no response cache: create it with cache=True or a Cache"
-            )
-        self.cache = cache
-        extra_headers = options.get("extra_headers") or {}
-        for key, value in extra_headers.items():
-            check_header_value("extra_headers", key)
-            check_header_value(f"extra_headers[{key!r}]", value)
-        self.headers_override = dict(extra_headers)
-        api_key = options.get("api_key")
-        if api_key is not None:
-            check_header_value("api_key", api_key)
-        self.api_key = api_key
-        admin_api_key = options.get("admin_api_key")
-        if admin_api_key is not None:
-            check_header_value("admin_api_key", admin_api_key)
-        self.admin_api_key = admin_api_key
-        self.query = dict(options.get("extra_query") or {})
-        self.extra_body = options.get("extra_body")
+        value: Any
+        for name, value in options.items():
+            if name == "cache":
+                self.cache = cache_option(config, value)
+            elif name == "timeout":
+                if not isinstance(value, NotGiven):
+                    changes["timeout"] = Timeout.coerce(value)
+            elif name in _CONFIG_OPTIONS:
+                if value != getattr(config, name, value) or name.startswith("retry_"):
+                    changes[name] = value
+            elif name == "extra_headers":
+                for key, header in (value or {}).items():
+                    check_header_value("extra_headers", key)
+                    check_header_value(f"extra_headers[{key!r}]", header)
+                self.headers_override = dict(value or {})
+            elif name == "api_key" or name == "admin_api_key":
+                if value is not None:
+                    check_header_value(name, value)
+                setattr(self, name, value)
+            elif name == "extra_query":
+                self.query = dict(value or {})
+            elif name == "extra_body":
+                self.extra_body = value
+            else:
+                raise TypeError(f"got an unexpected keyword argument {name!r}")
+        if changes:
+            self.config = config.replace(**changes)
+
+
+def cache_option(config: ClientConfig, value: Any) -> bool | None:
+    """A call's ``cache=`` option, checked."""
+    if value is not None and not isinstance(value, bool):
+        raise InvalidParameterError("cache", f"must be True or False, not {value!r}")
+    if value and config.cache is None:
+        raise InvalidParameterError(
+            "cache", "this client has no response cache: create it with cache=True or a Cache"
+        )
+    return value
+
+
+_CONFIG_OPTIONS: Final = frozenset(
+    {"max_retries", "stream_timeout", "retry_delay", "retry_log_level"}
+)
 
 
 class _Connector(aiohttp.TCPConnector):
@@ -620,7 +629,14 @@ class SessionCore:
         header and ``headers`` its own request headers (``extra_headers`` of the call's
         options still override them).
         """
-        settings = CallSettings(config, options) if options else None
+        asked: bool | None = None  # the call's cache= option
+        settings = None
+        if options:
+            if len(options) == 1 and "cache" in options:  # only cache=: nothing else changes
+                asked = cache_option(config, options["cache"])
+            else:
+                settings = CallSettings(config, options)
+                asked = settings.cache
         if settings is not None:
             config = settings.config
             body, query = _merge(settings, body, query)
@@ -628,9 +644,18 @@ class SessionCore:
                 form = [*form, *flat_pairs(body)]
                 body = None
         json_body = body is not None
-        static = config.static.get(auth) if settings is None else None
+        static = (
+            config.static.get(auth)
+            if settings is None or not (settings.api_key or settings.admin_api_key)
+            else None
+        )
         send_headers: Mapping[str, str]
-        if static is not None and accept == JSON_MEDIA and headers is None:
+        if (
+            static is not None
+            and accept == JSON_MEDIA
+            and headers is None
+            and (settings is None or not settings.headers_override)
+        ):
             send_headers = static[json_body]
         else:
             send_headers = await _headers(
@@ -639,6 +664,22 @@ class SessionCore:
         own_redirects = auth == "x-api-key" or config.own_redirects
         data = None if body is None else _encode(body)
         pairs = flat_pairs(query) if query else None
+        cache = config.cache
+        plan = 0
+        key = ""
+        if cache is not None and form is None and not binary:
+            plan = cache._plan(method, path, asked)
+            if plan == _READ:
+                key = cache._key(config.base_url, method, path, send_headers, pairs, data)
+                if config.tracer is None:
+                    # The fast hit: straight from memory, nothing else prepared.
+                    entry = cache._peek(key)
+                    if entry is not None:
+                        if entry.cast is cast and not raw:
+                            return entry.result
+                        return _answer(entry.status, entry.headers, entry.content, cast, raw)
+        elif asked:
+            raise InvalidParameterError("cache", "uploads and downloads are never cached")
         url = config.url(path) if config.route is None else config.route(method, path, body, False)
         retry = config.retry
         timeout = config.plain_timeout
@@ -648,12 +689,6 @@ class SessionCore:
                 retry = retry.with_retries(0)  # an async iterator can be sent only once
         if binary:
             timeout = config.transfer_timeout
-        cache = config.cache
-        plan = 0
-        if cache is not None and form is None and not binary:
-            plan = cache._plan(method, path, None if settings is None else settings.cache)
-        elif settings is not None and settings.cache:
-            raise InvalidParameterError("cache", "uploads and downloads are never cached")
         what = f"{method} {path}"
         sent = 0
         span: Any = None
@@ -696,11 +731,12 @@ class SessionCore:
             on_retry = None if traced is None else traced.on_retry
             if plan == _READ:
                 assert cache is not None
-                key = cache._key(config.base_url, method, path, send_headers, pairs, data)
                 entry, result = await cache._fetch(
                     key, path, lambda: call_with_retries(attempt, retry, what, on_retry)
                 )
                 if result is NOT_GIVEN:
+                    if entry.cast is cast and not raw:
+                        return entry.result  # shared by the in-memory store (share_objects)
                     result = _answer(entry.status, entry.headers, entry.content, cast, raw)
                 return result
             try:
@@ -773,14 +809,15 @@ class SessionCore:
         async def open_response(last_event_id: str | None = None) -> aiohttp.ClientResponse:
             nonlocal sent
             sent += 1
-            send_headers = stream_headers
+            send_headers: Mapping[str, str] | None = stream_headers
             if send_headers is None:
                 send_headers = await _headers(
                     config, settings, auth, json_body=json_body, accept=SSE_MEDIA, extra=extra
                 )
             if last_event_id is not None:
-                send_headers = dict(send_headers)
-                _put(send_headers, "Last-Event-ID", last_event_id)
+                resumed = dict(send_headers)
+                _put(resumed, "Last-Event-ID", last_event_id)
+                send_headers = resumed
             return await self.send(
                 method,
                 url,
@@ -858,7 +895,8 @@ def _fresh(
     result = _answer(resp.status, headers, content, cast, raw)
     if raw:
         result.parse()
-    return Entry(resp.status, headers, content), result
+        return Entry(resp.status, headers, content), result
+    return Entry(resp.status, headers, content, result, cast), result
 
 
 def _merge(
@@ -883,7 +921,7 @@ async def _headers(
     json_body: bool,
     accept: str = JSON_MEDIA,
     extra: Mapping[str, str] | None = None,
-) -> dict[str, str]:
+) -> Mapping[str, str]:
     """The headers of one call, built now: per-call keys, key callables, extra headers."""
     config.require_key(auth, settings)
     key = None
@@ -891,6 +929,12 @@ async def _headers(
         key = settings.admin_api_key if auth == "admin" else settings.api_key
     static = config.static.get(auth) if key is None else None
     if static is not None:
+        if (
+            accept == JSON_MEDIA
+            and not extra
+            and (settings is None or not settings.headers_override)
+        ):
+            return static[json_body]  # nothing to change: the prepared (never mutated) dict
         headers = dict(static[json_body])
     else:
         headers = await config.auth_headers(auth, key)

@@ -25,14 +25,14 @@ from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
 from ._binary import AsyncBinaryResponse
-from ._client import AsyncMistral, ResourceSlot
+from ._client import AsyncMistral, BaseAsyncClient, ResourceSlot
 from ._errors import MistralError
 from ._pagination import AsyncPaginator
 from ._streaming import AsyncStream
 from ._types import Headers
 from .resources._base import AsyncResource
 
-__all__ = ["Mistral", "Stream"]
+__all__ = ["Mistral", "Stream", "blocking_client"]
 
 T = TypeVar("T")
 P = TypeVar("P")
@@ -102,7 +102,7 @@ class _Portal:
         self._thread.join()
 
 
-def _stop_portal(portal: _Portal, client: AsyncMistral) -> None:
+def _stop_portal(portal: _Portal, client: BaseAsyncClient) -> None:
     if portal.closed:
         return
     try:
@@ -195,6 +195,9 @@ async def _next_batch(stream: AsyncStream[T]) -> list[T]:
 
 def _wrap(portal: _Portal, value: Any) -> Any:
     if isinstance(value, AsyncStream | AsyncResource | AsyncBinaryResponse):
+        return sync_class(type(value))(value, portal)
+    cache = sys.modules.get("mistral_async._cache")  # loaded only by clients that cache
+    if cache is not None and isinstance(value, cache.Cache):
         return sync_class(type(value))(value, portal)
     if isinstance(value, AsyncPaginator):
         return Paginator(value, portal)
@@ -324,7 +327,7 @@ class _SyncSlot:
 
 
 def _delegate(name: str, prop: property) -> property:
-    return property(lambda self: getattr(self._async, name), doc=prop.__doc__)
+    return property(lambda self: _wrap(self._portal, getattr(self._async, name)), doc=prop.__doc__)
 
 
 def _members(async_cls: type, stop: type) -> dict[str, Any]:
@@ -411,14 +414,18 @@ def _generate(async_cls: type) -> type:
 
 
 class _MistralBase(SyncResource):
+    """Base of the blocking clients: each wraps an instance of its ``_async_class``."""
+
+    _async_class: type[BaseAsyncClient] = AsyncMistral
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        client = AsyncMistral(*args, **kwargs)
+        client = self._async_class(*args, **kwargs)
         portal = _Portal()
         super().__init__(client, portal)
         self._finalizer = weakref.finalize(self, _stop_portal, portal, client)
 
     @classmethod
-    def _sibling(cls, client: AsyncMistral, parent: Any) -> Any:
+    def _sibling(cls, client: BaseAsyncClient, parent: Any) -> Any:
         twin = cls.__new__(cls)
         SyncResource.__init__(twin, client, parent._portal)
         twin._finalizer = parent._finalizer
@@ -454,35 +461,64 @@ class _MistralBase(SyncResource):
         self.close()
 
     def __repr__(self) -> str:
-        return repr(self._async).replace("AsyncMistral", "Mistral")
+        name = type(self._async).__name__
+        return repr(self._async).replace(name, blocking_name(name), 1)
 
 
-def _client_class() -> type:
+def _client_class(async_cls: type[BaseAsyncClient] = AsyncMistral, module: str = __name__) -> type:
+    """The blocking twin of an async client class (``AsyncMistralAzure`` -> ``MistralAzure``).
+
+    Its constructor takes the async class's arguments; its resources, properties and
+    methods are generated from the async ones (``aclose`` becomes ``close``).
+    """
     # What _MistralBase defines itself (close, with_options, with_raw_response...) wins.
     namespace = {
         name: value
-        for name, value in _members(AsyncMistral, object).items()
+        for name, value in _members(async_cls, object).items()
         if name not in vars(_MistralBase)
     }
+    async_name = async_cls.__name__
+    name = blocking_name(async_name)
+    doc = async_cls.__doc__ or ""
+    first = doc.strip().split("\n", 1)[0]
     namespace["__doc__"] = (
-        (AsyncMistral.__doc__ or "")
-        .replace(
-            "The asynchronous Mistral client.",
-            "The blocking Mistral client, generated from :class:`AsyncMistral`.",
-        )
-        .replace("async with AsyncMistral() as client:", "with Mistral() as client:")
+        doc.replace(first, f"The blocking twin of :class:`{async_name}` (generated from it).", 1)
+        .replace(f"async with {async_name}(", f"with {name}(")
         .replace("await client.", "client.")
     )
-    namespace["__module__"] = __name__
-    return type("Mistral", (_MistralBase,), namespace)
+    namespace["__module__"] = module
+    namespace["_async_class"] = async_cls
+    return type(name, (_MistralBase,), namespace)
+
+
+_clients: dict[type, type] = {}
+
+
+def blocking_client(async_cls: type[BaseAsyncClient], module: str = "mistral_async") -> Any:
+    """The blocking twin of any async client class, generated once per class.
+
+    ::
+
+        MistralAzure = blocking_client(AsyncMistralAzure)
+    """
+    if async_cls is AsyncMistral:
+        return Mistral
+    cls = _clients.get(async_cls)
+    if cls is None:
+        with _classes_lock:
+            cls = _clients.get(async_cls)
+            if cls is None:
+                cls = _clients[async_cls] = _client_class(async_cls, module)
+    return cls
 
 
 Mistral: Any = _client_class()
 """The blocking Mistral client: the same constructor and methods as :class:`AsyncMistral`."""
 
 
-def async_classes() -> dict[str, type]:
-    """Every async resource and stream class reachable from :class:`AsyncMistral`, by name.
+def async_classes(*roots: type) -> dict[str, type]:
+    """Every async resource and stream class reachable from the client classes ``roots``
+    (default: :class:`AsyncMistral`), by name.
 
     Imports every resource module; used by ``_blocking`` and the stub generator.
     """
@@ -513,5 +549,6 @@ def async_classes() -> dict[str, type]:
                     ):
                         found[name] = target
 
-    walk(AsyncMistral)
+    for root in roots or (AsyncMistral,):
+        walk(root)
     return found

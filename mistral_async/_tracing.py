@@ -20,10 +20,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final, TypeVar
 
-from opentelemetry import trace
+from opentelemetry import context, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from yarl import URL
 
+from ._response import request_id_of
 from ._version import __version__
 
 __all__ = ["CallTracer", "make_tracer"]
@@ -85,9 +86,10 @@ def _encode(value: Any) -> str:
 class CallTracer:
     """Starts the spans of a client's calls."""
 
-    __slots__ = ("content", "tracer")
+    __slots__ = ("_bases", "content", "tracer")
 
     def __init__(self, provider: Any, content: bool) -> None:
+        self._bases: dict[tuple[str, str, URL], tuple[str | None, str, dict[str, Any]]] = {}
         provider = provider if provider is not None else trace.get_tracer_provider()
         self.tracer = provider.get_tracer("mistral_async", __version__)
         self.content = content
@@ -109,22 +111,25 @@ class CallTracer:
         return call
 
     def _span(self, method: str, path: str, body: Any, url: URL) -> Any:
-        operation = _operation(path)
-        attributes: dict[str, Any] = {"gen_ai.provider.name": PROVIDER}
-        model = body.get("model") if isinstance(body, Mapping) else None
-        if operation is not None:
-            attributes["gen_ai.operation.name"] = operation
-            name = f"{operation} {model}" if isinstance(model, str) else operation
-        else:
-            parts = path.split("/")
-            name = f"{method} {'/'.join(parts[:3])}"
-            attributes["http.request.method"] = method
-        if isinstance(model, str):
-            attributes["gen_ai.request.model"] = model
+        base = self._bases.get((method, path, url))
+        if base is None:
+            base = self._base(method, path, url)
+        operation, name, fixed = base
+        attributes = dict(fixed)
         if isinstance(body, Mapping):
+            model = body.get("model")
+            if isinstance(model, str):
+                attributes["gen_ai.request.model"] = model
+                if operation is not None:
+                    name = f"{operation} {model}"
             for field, key in _REQUEST_FIELDS:
                 value = body.get(field)
-                if isinstance(value, int | float) and not isinstance(value, bool):
+                if (
+                    value is not None
+                    and isinstance(value, int | float)
+                    and value is not True
+                    and value is not False
+                ):
                     attributes[key] = value
             agent = body.get("agent_id")
             if isinstance(agent, str):
@@ -134,11 +139,26 @@ class CallTracer:
                     if field in body:
                         attributes["gen_ai.input.messages"] = _encode(body[field])
                         break
-        if url.host:
-            attributes["server.address"] = url.host
-        if url.port is not None:
-            attributes["server.port"] = url.port
         return self.tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
+
+    def _base(self, method: str, path: str, url: URL) -> tuple[str | None, str, dict[str, Any]]:
+        """What a call's span gets from its method, path and server alone (kept)."""
+        operation = _operation(path)
+        fixed: dict[str, Any] = {"gen_ai.provider.name": PROVIDER}
+        if operation is not None:
+            fixed["gen_ai.operation.name"] = operation
+            name = operation
+        else:
+            name = f"{method} {'/'.join(path.split('/')[:3])}"
+            fixed["http.request.method"] = method
+        if url.host:
+            fixed["server.address"] = url.host
+        if url.port is not None:
+            fixed["server.port"] = url.port
+        base = (operation, name, fixed)
+        if len(self._bases) < 512:
+            self._bases[(method, path, url)] = base
+        return base
 
     async def traced(
         self,
@@ -150,14 +170,14 @@ class CallTracer:
     ) -> T:
         """Run one call (``run(span)``) inside its span, current while it runs."""
         call = self.start(method, path, body, url)
-        with trace.use_span(
-            call.span, end_on_exit=False, record_exception=False, set_status_on_exception=False
-        ):
-            try:
-                result = await run(call)
-            except BaseException as exc:
-                call.closed(False, exc)
-                raise
+        token = context.attach(trace.set_span_in_context(call.span))
+        try:
+            result = await run(call)
+        except BaseException as exc:
+            call.closed(False, exc)
+            raise
+        finally:
+            context.detach(token)
         call.result(result)
         call.closed(True, None)
         return result
@@ -166,10 +186,13 @@ class CallTracer:
 class CallSpan:
     """One call's span: what the session core and streams tell it."""
 
-    __slots__ = ("_ended", "content", "count", "finish", "log", "pending", "span", "text")
+    __slots__ = ("_ended", "attrs", "content", "count", "finish", "log", "pending", "span", "text")
 
     def __init__(self, content: bool) -> None:
         self.span: Any = _NO_SPAN
+        # Attributes learnt as the call goes, set at its end in one go (the SDK takes a
+        # lock and checks the value for each call of set_attribute).
+        self.attrs: dict[str, Any] = {}
         self.pending: Callable[[], Any] | None = None
         self.content = content
         self.log: Any = None
@@ -200,12 +223,10 @@ class CallSpan:
 
     def response(self, status: int, headers: Mapping[str, str]) -> None:
         """The response's status and request id."""
-        from ._response import request_id_of
-
-        self.span.set_attribute("http.response.status_code", status)
+        self.attrs["http.response.status_code"] = status
         request_id = request_id_of(headers)
         if request_id:
-            self.span.set_attribute("mistral.request_id", request_id)
+            self.attrs["mistral.request_id"] = request_id
 
     def result(self, value: Any) -> None:
         """What a (non-streamed) call returned: response id, model, usage, finish reasons."""
@@ -214,10 +235,10 @@ class CallSpan:
         if isinstance(choices, list):
             reasons = [str(c.finish_reason) for c in choices if getattr(c, "finish_reason", None)]
             if reasons:
-                self.span.set_attribute("gen_ai.response.finish_reasons", reasons)
+                self.attrs["gen_ai.response.finish_reasons"] = reasons
             if self.content:
                 messages = [getattr(c, "message", None) for c in choices]
-                self.span.set_attribute("gen_ai.output.messages", _encode(messages))
+                self.attrs["gen_ai.output.messages"] = _encode(messages)
 
     def closed(self, done: bool, error: BaseException | None) -> None:
         """The call (or stream) ended: set the outcome and end the span (once)."""
@@ -227,30 +248,32 @@ class CallSpan:
             return
         self._ended = True
         span = self.span
+        attrs = self.attrs
         if error is not None:
-            span.set_attribute("error.type", type(error).__name__)
+            attrs["error.type"] = type(error).__name__
             status = getattr(error, "status_code", None)
             if isinstance(status, int) and status:
-                span.set_attribute("http.response.status_code", status)
+                attrs["http.response.status_code"] = status
             request_id = getattr(error, "request_id", None)
             if isinstance(request_id, str) and request_id:
-                span.set_attribute("mistral.request_id", request_id)
+                attrs["mistral.request_id"] = request_id
             span.set_status(Status(StatusCode.ERROR, type(error).__name__))
         if self.count:
-            span.set_attribute("mistral.stream.events", self.count)
+            attrs["mistral.stream.events"] = self.count
             if self.finish:
-                span.set_attribute("gen_ai.response.finish_reasons", self.finish)
+                attrs["gen_ai.response.finish_reasons"] = self.finish
             if self.content and self.text:
-                span.set_attribute("gen_ai.output.messages", _encode("".join(self.text)))
+                attrs["gen_ai.output.messages"] = _encode("".join(self.text))
+        span.set_attributes(attrs)
         span.end()
 
     # -- streams ----------------------------------------------------------------------
 
     def opened(self, status: int, request_id: str | None) -> None:
         """The stream's response arrived."""
-        self.span.set_attribute("http.response.status_code", status)
+        self.attrs["http.response.status_code"] = status
         if request_id:
-            self.span.set_attribute("mistral.request_id", request_id)
+            self.attrs["mistral.request_id"] = request_id
         if self.log is not None:
             self.log.opened(status, request_id)
 
@@ -258,36 +281,42 @@ class CallSpan:
         """Events delivered by the stream: ids, usage and finish reasons as they pass."""
         if self.log is not None:
             self.log.events(items)
-        if not self.count and items:
-            self._describe(getattr(items[0], "data", items[0]))
+        if not items:
+            return
+        # Some streams wrap each chunk (``event.data``); looked up once, by type.
+        wrapped = "data" in getattr(type(items[0]), "__slots__", ()) or hasattr(
+            type(items[0]), "data"
+        )
+        if not self.count:
+            self._describe(items[0].data if wrapped else items[0])
         self.count += len(items)
+        content = self.content
         for item in items:
-            chunk = getattr(item, "data", item)
+            chunk = item.data if wrapped else item
             usage = getattr(chunk, "usage", None)
             if usage is not None:
                 self._usage(usage)
             choices = getattr(chunk, "choices", None)
-            if isinstance(choices, list):
+            if choices:
                 for choice in choices:
                     reason = getattr(choice, "finish_reason", None)
                     if reason:
                         self.finish.append(str(reason))
-                    if self.content:
-                        delta = getattr(choice, "delta", None)
-                        text = getattr(delta, "content", None)
+                    if content:
+                        text = getattr(getattr(choice, "delta", None), "content", None)
                         if isinstance(text, str):
                             self.text.append(text)
 
     # -- helpers ----------------------------------------------------------------------
 
     def _describe(self, value: Any) -> None:
-        span = self.span
+        attrs = self.attrs
         response_id = getattr(value, "id", None)
         if isinstance(response_id, str):
-            span.set_attribute("gen_ai.response.id", response_id)
+            attrs["gen_ai.response.id"] = response_id
         model = getattr(value, "model", None)
         if isinstance(model, str):
-            span.set_attribute("gen_ai.response.model", model)
+            attrs["gen_ai.response.model"] = model
         usage = getattr(value, "usage", None)
         if usage is not None:
             self._usage(usage)
@@ -299,4 +328,4 @@ class CallSpan:
         ):
             value = getattr(usage, field, None)
             if isinstance(value, int) and not isinstance(value, bool):
-                self.span.set_attribute(key, value)
+                self.attrs[key] = value

@@ -94,6 +94,9 @@ class Timeout:
 
 DEFAULT_TIMEOUT: Final = Timeout()
 
+DEFAULT_TOOL_ITERATIONS: Final = 10
+"""How many model turns a tool run may take unless told (``max_iterations``)."""
+
 
 class RequestOptions(TypedDict, total=False):
     """Keyword arguments every API method accepts besides its own parameters."""

@@ -43,11 +43,10 @@ def params(frame_locals: dict[str, Any]) -> dict[str, Any]:
 
     ``self``, the per-call options and parameters left at ``NOT_GIVEN`` are left out.
     """
-    return {
-        k: v
-        for k, v in frame_locals.items()
-        if v is not NOT_GIVEN and k != "self" and k != "options"
-    }
+    given = {k: v for k, v in frame_locals.items() if v is not NOT_GIVEN}
+    given.pop("self", None)
+    given.pop("options", None)
+    return given
 
 
 def split_options(kwargs: dict[str, Any]) -> dict[str, Any]:

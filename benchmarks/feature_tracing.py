@@ -1,0 +1,103 @@
+"""Tracing and logging overhead: the same calls with OpenTelemetry spans on and off.
+
+Targets (issue "tracing"): with tracing on (an SDK tracer provider with the batching
+span processor production setups use, its exporter dropping the spans), at most 1.3x the
+CPU of the same client with it off. The processor's worker thread counts: CPU is the
+whole process's. With
+the library's logger at WARNING and tracing off (the defaults), W1 and W2 of the peer
+benchmarks keep their targets; that is measured by ``python -m benchmarks --only W1,W2``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from benchmarks.features import Case, bench_server
+from mistral_async import AsyncMistral
+
+KEY = "sk-bench"
+MESSAGES = [{"role": "user", "content": "Hello"}]
+
+
+class _Drop:
+    """A span exporter that keeps nothing (what a batching exporter costs is not ours)."""
+
+    def export(self, spans: Any) -> Any:
+        from opentelemetry.sdk.trace.export import SpanExportResult
+
+        return SpanExportResult.SUCCESS
+
+    def shutdown(self) -> None:
+        return None
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return True
+
+
+@contextlib.asynccontextmanager
+async def clients() -> AsyncIterator[dict[str, Any]]:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+    logging.getLogger("mistral_async").setLevel(logging.WARNING)
+    provider = TracerProvider()
+    provider.add_span_processor(BatchSpanProcessor(_Drop()))  # type: ignore[arg-type]
+    async with bench_server(streams=(200,)) as url:
+        on = AsyncMistral(api_key=KEY, server_url=url, tracing=True, tracer_provider=provider)
+        off = AsyncMistral(api_key=KEY, server_url=url, tracing=False)
+        async with on, off:
+            yield {"on": on, "off": off}
+    provider.shutdown()
+
+
+async def _complete(client: AsyncMistral, n: int) -> None:
+    for _ in range(n):
+        await client.chat.complete(model="m", messages=MESSAGES)
+
+
+async def _stream(client: AsyncMistral, n: int) -> None:
+    for _ in range(n):
+        async with client.chat.stream(model="m", messages=MESSAGES, max_tokens=200) as stream:
+            async for _chunk in stream:
+                pass
+
+
+async def complete_on(ctx: dict[str, Any], n: int) -> None:
+    await _complete(ctx["on"], n)
+
+
+async def complete_off(ctx: dict[str, Any], n: int) -> None:
+    await _complete(ctx["off"], n)
+
+
+async def stream_on(ctx: dict[str, Any], n: int) -> None:
+    await _stream(ctx["on"], n)
+
+
+async def stream_off(ctx: dict[str, Any], n: int) -> None:
+    await _stream(ctx["off"], n)
+
+
+CASES = [
+    Case(
+        "T1",
+        "chat.complete: tracing on vs off",
+        complete_on,
+        complete_off,
+        n=2000,
+        target=1.3,
+        context=clients,
+    ),
+    Case(
+        "T2",
+        "chat.stream of 200 chunks: tracing on vs off",
+        stream_on,
+        stream_off,
+        n=100,
+        target=1.3,
+        context=clients,
+    ),
+]
