@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from .._types import NOT_GIVEN, NotGiven
+from .._response import RawResponse
+from .._types import DEFAULT_TOOL_ITERATIONS, NOT_GIVEN, NotGiven
 from ..lib.chat_stream import AsyncChatCompletionStream
+from ..lib.parse import (
+    AsyncParsedChatCompletionStream,
+    ParsedChatCompletion,
+    chunk_events,
+    output_spec,
+    parse_completion,
+)
 from ..types.agents import AgentsCompletionRequest
 from ..types.chat import (
     ChatCompletionResponse,
@@ -23,8 +31,11 @@ if TYPE_CHECKING:
     from typing import Unpack
 
     from .._types import RequestOptions
+    from ..lib.tools import Approver, FunctionTool, ToolRunResult
 
 __all__ = ["AsyncAgents"]
+
+ResponseT = TypeVar("ResponseT")
 
 ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh"]
 
@@ -92,3 +103,110 @@ class AsyncAgents(AsyncResource):
             AsyncChatCompletionStream, _PATH, _chunk, options, body=body
         )
         return stream
+
+    async def parse(
+        self,
+        *,
+        agent_id: str,
+        messages: Sequence[MessageParam],
+        response_format: type[ResponseT] | Mapping[str, Any],
+        max_tokens: int | NotGiven | None = NOT_GIVEN,
+        stop: str | Sequence[str] | NotGiven | None = NOT_GIVEN,
+        random_seed: int | NotGiven | None = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven | None = NOT_GIVEN,
+        tools: Sequence[Tool | Mapping[str, Any]] | NotGiven | None = NOT_GIVEN,
+        tool_choice: ToolChoice
+        | Literal["auto", "none", "any", "required"]
+        | Mapping[str, Any]
+        | NotGiven = NOT_GIVEN,
+        presence_penalty: float | NotGiven | None = NOT_GIVEN,
+        frequency_penalty: float | NotGiven | None = NOT_GIVEN,
+        n: int | NotGiven | None = NOT_GIVEN,
+        prediction: Prediction | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
+        reasoning_effort: ReasoningEffort | NotGiven | None = NOT_GIVEN,
+        prompt_mode: Literal["reasoning"] | NotGiven | None = NOT_GIVEN,
+        guardrails: Sequence[Mapping[str, Any]] | NotGiven | None = NOT_GIVEN,
+        prompt_cache_key: str | NotGiven | None = NOT_GIVEN,
+        service_tier: Literal["auto", "standard_only"] | NotGiven | None = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> ParsedChatCompletion[ResponseT]:
+        """Ask an agent for an answer that is an instance of ``response_format``.
+
+        As :meth:`AsyncChat.parse <mistral_async.resources.chat.AsyncChat.parse>`:
+        ``response_format`` is an attrs class, a dataclass, a ``TypedDict``, a pydantic
+        model or a JSON schema dict, and ``completion.choices[0].message.parsed`` the
+        answer as that type. Raises :class:`~mistral_async.OutputTruncatedError` or
+        :class:`~mistral_async.OutputParseError` when the answer does not parse.
+        """
+        given = params(locals())
+        spec = output_spec(given.pop("response_format"))
+        given["response_format"] = spec.response_format
+        body = body_of(AgentsCompletionRequest.validated(**given))
+        if self._client._raw:
+            raw: RawResponse[ChatCompletionResponse] = await self._request(
+                "POST", _PATH, _completion, options, body=body
+            )
+            return RawResponse(  # type: ignore[return-value] # typed by _raw.pyi
+                raw.status_code,
+                raw.headers,
+                raw.content,
+                lambda: parse_completion(raw.parse(), spec),
+            )
+        completion: ChatCompletionResponse = await self._request(
+            "POST", _PATH, _completion, options, body=body
+        )
+        result: ParsedChatCompletion[ResponseT] = parse_completion(completion, spec)
+        return result
+
+    @stream_twin(parse)
+    def parse_stream(self, **kwargs: Any) -> AsyncParsedChatCompletionStream:
+        """Stream an agent's structured output: the same parameters as :meth:`parse`.
+
+        Events are :class:`~mistral_async.lib.parse.ParsedChunk`;
+        ``await stream.get_final_completion()`` gives the :class:`ParsedChatCompletion`.
+        """
+        options = split_options(kwargs)
+        if "response_format" not in kwargs:
+            raise TypeError("parse_stream() missing required keyword argument 'response_format'")
+        spec = output_spec(kwargs.pop("response_format"))
+        body = body_of(
+            AgentsCompletionRequest.validated(
+                **kwargs, response_format=spec.response_format, stream=True
+            )
+        )
+        stream: AsyncParsedChatCompletionStream = self._stream(
+            AsyncParsedChatCompletionStream, _PATH, chunk_events(_chunk), options, body=body
+        )
+        stream._spec = spec
+        return stream
+
+    async def run_tools(
+        self,
+        *,
+        agent_id: str,
+        messages: Sequence[MessageParam],
+        tools: Sequence[FunctionTool[..., Any] | Any],
+        max_iterations: int = DEFAULT_TOOL_ITERATIONS,
+        approve: Approver | None = None,
+        raise_tool_errors: bool = False,
+        **kwargs: Any,
+    ) -> ToolRunResult:
+        """Let an agent call ``tools`` (Python functions) until it answers.
+
+        The runner of :meth:`AsyncChat.run_tools
+        <mistral_async.resources.chat.AsyncChat.run_tools>` over agent completions: the
+        same ``tools``, ``max_iterations``, ``approve`` and ``raise_tool_errors``; other
+        keyword arguments go to each :meth:`complete`.
+        """
+        from ..lib.tools import chat_run, toolbox_for_run  # loaded by tool runs only
+
+        box = toolbox_for_run(
+            self._client._raw, max_iterations, kwargs, tools, approve, raise_tool_errors
+        )
+        complete: Callable[..., Any] = self.complete
+
+        def turn(transcript: list[MessageParam], definitions: list[Tool]) -> Any:
+            return complete(agent_id=agent_id, messages=transcript, tools=definitions, **kwargs)
+
+        return await chat_run(turn, messages, box, max_iterations)

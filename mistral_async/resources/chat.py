@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from .._types import NOT_GIVEN, NotGiven
+from .._response import RawResponse
+from .._types import DEFAULT_TOOL_ITERATIONS, NOT_GIVEN, NotGiven
 from ..lib.chat_stream import AsyncChatCompletionStream
+from ..lib.parse import (
+    AsyncParsedChatCompletionStream,
+    ParsedChatCompletion,
+    chunk_events,
+    output_spec,
+    parse_completion,
+)
 from ..types.chat import (
     ChatCompletionRequest,
     ChatCompletionResponse,
@@ -23,8 +31,11 @@ if TYPE_CHECKING:
     from typing import Unpack
 
     from .._types import RequestOptions
+    from ..lib.tools import Approver, Emit, FunctionTool, ToolRunEvent, ToolRunResult
 
 __all__ = ["AsyncChat"]
+
+ResponseT = TypeVar("ResponseT")
 
 ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh"]
 
@@ -96,3 +107,184 @@ class AsyncChat(AsyncResource):
             AsyncChatCompletionStream, _PATH, _chunk, options, body=body
         )
         return stream
+
+    async def parse(
+        self,
+        *,
+        model: str,
+        messages: Sequence[MessageParam],
+        response_format: type[ResponseT] | Mapping[str, Any],
+        temperature: float | NotGiven | None = NOT_GIVEN,
+        top_p: float | NotGiven | None = NOT_GIVEN,
+        max_tokens: int | NotGiven | None = NOT_GIVEN,
+        stop: str | Sequence[str] | NotGiven | None = NOT_GIVEN,
+        random_seed: int | NotGiven | None = NOT_GIVEN,
+        metadata: Mapping[str, Any] | NotGiven | None = NOT_GIVEN,
+        tools: Sequence[Tool | Mapping[str, Any]] | NotGiven | None = NOT_GIVEN,
+        tool_choice: ToolChoice
+        | Literal["auto", "none", "any", "required"]
+        | Mapping[str, Any]
+        | NotGiven = NOT_GIVEN,
+        presence_penalty: float | NotGiven | None = NOT_GIVEN,
+        frequency_penalty: float | NotGiven | None = NOT_GIVEN,
+        n: int | NotGiven | None = NOT_GIVEN,
+        prediction: Prediction | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        parallel_tool_calls: bool | NotGiven = NOT_GIVEN,
+        reasoning_effort: ReasoningEffort | NotGiven | None = NOT_GIVEN,
+        prompt_mode: Literal["reasoning"] | NotGiven | None = NOT_GIVEN,
+        guardrails: Sequence[Mapping[str, Any]] | NotGiven | None = NOT_GIVEN,
+        prompt_cache_key: str | NotGiven | None = NOT_GIVEN,
+        service_tier: Literal["auto", "standard_only"] | NotGiven | None = NOT_GIVEN,
+        safe_prompt: bool | NotGiven = NOT_GIVEN,
+        **options: Unpack[RequestOptions],
+    ) -> ParsedChatCompletion[ResponseT]:
+        """Create a chat completion whose answer is an instance of ``response_format``.
+
+        ``response_format`` is an attrs class, a dataclass, a ``TypedDict``, a pydantic
+        model or a JSON schema dict; its strict JSON schema is sent
+        (:func:`~mistral_async.strict_json_schema` shows it) and each choice's message
+        gets ``parsed``: ``completion.choices[0].message.parsed`` (the decoded JSON for a
+        schema dict). Every field of the completion is kept. Other parameters are
+        :meth:`complete`'s.
+
+        Raises :class:`~mistral_async.OutputTruncatedError` when the answer stopped at the
+        token limit, and :class:`~mistral_async.OutputParseError` (with the path of the bad
+        value) when it is not JSON of the type; both keep the text. A type that cannot be
+        described raises :class:`~mistral_async.InvalidParameterError` before sending.
+        """
+        given = params(locals())
+        spec = output_spec(given.pop("response_format"))
+        given["response_format"] = spec.response_format
+        body = body_of(ChatCompletionRequest.validated(**given))
+        if self._client._raw:
+            raw: RawResponse[ChatCompletionResponse] = await self._request(
+                "POST", _PATH, _completion, options, body=body
+            )
+            return RawResponse(  # type: ignore[return-value] # typed by _raw.pyi
+                raw.status_code,
+                raw.headers,
+                raw.content,
+                lambda: parse_completion(raw.parse(), spec),
+            )
+        completion: ChatCompletionResponse = await self._request(
+            "POST", _PATH, _completion, options, body=body
+        )
+        result: ParsedChatCompletion[ResponseT] = parse_completion(completion, spec)
+        return result
+
+    @stream_twin(parse)
+    def parse_stream(self, **kwargs: Any) -> AsyncParsedChatCompletionStream:
+        """Stream a structured output: the same parameters as :meth:`parse`.
+
+        Each event is a :class:`~mistral_async.lib.parse.ParsedChunk`: the ``chunk``, the
+        ``snapshot`` of the text so far and the ``partial`` object parsed from it.
+        ``await stream.get_final_completion()`` gives the :class:`ParsedChatCompletion`.
+        """
+        options = split_options(kwargs)
+        if "response_format" not in kwargs:
+            raise TypeError("parse_stream() missing required keyword argument 'response_format'")
+        spec = output_spec(kwargs.pop("response_format"))
+        body = body_of(
+            ChatCompletionRequest.validated(
+                **kwargs, response_format=spec.response_format, stream=True
+            )
+        )
+        stream: AsyncParsedChatCompletionStream = self._stream(
+            AsyncParsedChatCompletionStream, _PATH, chunk_events(_chunk), options, body=body
+        )
+        stream._spec = spec
+        return stream
+
+    async def run_tools(
+        self,
+        *,
+        model: str,
+        messages: Sequence[MessageParam],
+        tools: Sequence[FunctionTool[..., Any] | Any],
+        max_iterations: int = DEFAULT_TOOL_ITERATIONS,
+        approve: Approver | None = None,
+        raise_tool_errors: bool = False,
+        **kwargs: Any,
+    ) -> ToolRunResult:
+        """Let the model call ``tools`` (Python functions) until it answers.
+
+        Each turn sends the transcript; the tool calls the model makes are checked against
+        the functions' signatures and run (async ones awaited, plain ones in worker
+        threads, the calls of one turn concurrently), and their results sent back, until an
+        answer without tool calls: ``result.final``. ``result.messages`` is the whole
+        transcript. ``tools`` are :func:`~mistral_async.tool` objects or plain functions.
+
+        A tool the model names that does not exist, or arguments that do not fit, get an
+        error result the model can correct. A tool that raises sends its error to the
+        model, unless ``raise_tool_errors`` (then :class:`~mistral_async.ToolExecutionError`).
+        ``approve(request)`` (plain or async) decides the calls of tools made with
+        ``requires_approval=True``; a denied call gets a "denied" result.
+        ``max_iterations`` model turns at most, then
+        :class:`~mistral_async.ToolIterationLimitError` with the transcript so far.
+        Other keyword arguments (``temperature``, ``tool_choice``, ``timeout``...) go to
+        each :meth:`complete`.
+        """
+        run = self._tool_run(
+            model, messages, tools, max_iterations, approve, raise_tool_errors, kwargs
+        )
+        return await run(None)
+
+    async def run_tools_stream(
+        self,
+        *,
+        model: str,
+        messages: Sequence[MessageParam],
+        tools: Sequence[FunctionTool[..., Any] | Any],
+        max_iterations: int = DEFAULT_TOOL_ITERATIONS,
+        approve: Approver | None = None,
+        raise_tool_errors: bool = False,
+        **kwargs: Any,
+    ) -> AsyncIterator[ToolRunEvent]:
+        """:meth:`run_tools`, streamed: ``async for event in client.chat.run_tools_stream(...)``.
+
+        Events, as they happen: :class:`~mistral_async.lib.tools.ToolRunChunk` (each chunk
+        of the model's answers), ``ToolRunTurn`` (a whole answer), ``ToolCallStarted``,
+        ``ToolResultEvent`` (as each call finishes), and last ``ToolRunDone`` with the
+        :class:`ToolRunResult`. The run goes on in a task while you handle an event (use
+        ``approve`` to stop a call before it runs); leaving the loop early stops the run
+        (running async tools are cancelled; a thread finishes its call). The run's error,
+        if any, is raised after the events before it.
+        """
+        run = self._tool_run(
+            model, messages, tools, max_iterations, approve, raise_tool_errors, kwargs, True
+        )
+        from ..lib.tools import events_of
+
+        events = events_of(run)
+        try:
+            async for event in events:
+                yield event
+        finally:
+            await events.aclose()
+
+    def _tool_run(
+        self,
+        model: str,
+        messages: Sequence[MessageParam],
+        tools: Sequence[Any],
+        max_iterations: int,
+        approve: Approver | None,
+        raise_tool_errors: bool,
+        kwargs: dict[str, Any],
+        streaming: bool = False,
+    ) -> Callable[[Emit | None], Awaitable[ToolRunResult]]:
+        """Check the run's parameters; the coroutine function running it (``emit``: events)."""
+        from ..lib.tools import chat_run, toolbox_for_run  # loaded by tool runs only
+
+        box = toolbox_for_run(
+            self._client._raw, max_iterations, kwargs, tools, approve, raise_tool_errors
+        )
+
+        def turn(transcript: list[MessageParam], definitions: list[Tool]) -> Any:
+            call = self.stream if streaming else self.complete
+            return call(model=model, messages=transcript, tools=definitions, **kwargs)
+
+        def run(emit: Emit | None) -> Awaitable[ToolRunResult]:
+            return chat_run(turn, messages, box, max_iterations, streaming=streaming, emit=emit)
+
+        return run

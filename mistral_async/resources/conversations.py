@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from .._errors import InvalidParameterError
 from .._pagination import AsyncPaginator, by_page_number
 from .._session import path_param
-from .._types import NOT_GIVEN, NotGiven
+from .._types import NOT_GIVEN, REQUEST_OPTION_NAMES, NotGiven
 from ..lib.conversation_stream import AsyncConversationStream
+from ..lib.parse import OutputSpec, output_spec
+from ..lib.parse_conversation import parse_conversation
+from ..lib.tools import (
+    DEFAULT_MAX_ITERATIONS,
+    Approver,
+    ConversationToolRunResult,
+    FunctionTool,
+    Toolbox,
+    check_iterations,
+    conversation_run,
+)
 from ..types.beta_agents import AgentTool, CompletionArgs
 from ..types.conversations import (
     AppendConversationRequest,
@@ -32,6 +44,8 @@ if TYPE_CHECKING:
     from .._types import RequestOptions
 
 __all__ = ["AsyncConversations"]
+
+ResponseT = TypeVar("ResponseT")
 
 HandoffExecution = Literal["client", "server"]
 
@@ -69,6 +83,7 @@ class AsyncConversations(AsyncResource):
         agent_id: str | NotGiven | None = NOT_GIVEN,
         agent_version: int | str | NotGiven | None = NOT_GIVEN,
         model: str | NotGiven | None = NOT_GIVEN,
+        output_type: type[Any] | Mapping[str, Any] | None = None,
         **options: Unpack[RequestOptions],
     ) -> ConversationResponse:
         """Start a conversation with a ``model`` or an ``agent_id``, and get its answer.
@@ -80,12 +95,20 @@ class AsyncConversations(AsyncResource):
         or an alias). ``store=False`` does not keep the conversation; ``handoff_execution``
         says who runs hand-overs between agents (``"server"`` or ``"client"``). Use the
         answer's ``conversation_id`` to :meth:`append`.
+
+        ``output_type`` (an attrs class, a dataclass, a ``TypedDict``, a pydantic model or a
+        JSON schema dict) asks for a structured answer, as ``chat.parse`` does: it becomes
+        ``completion_args.response_format``, and the answer is a
+        :class:`~mistral_async.ParsedConversationResponse` whose ``parsed`` (and its last
+        message output's ``parsed``) is that type.
         """
-        body = body_of(ConversationRequest.validated(**params(locals())))
+        given = params(locals())
+        spec = _output(given, given.pop("output_type"))
+        body = body_of(ConversationRequest.validated(**given))
         result: ConversationResponse = await self._request(
             "POST", "/v1/conversations", _response, options, body=body
         )
-        return result
+        return result if spec is None else _parsed(self, result, spec)
 
     def list(
         self,
@@ -136,20 +159,82 @@ class AsyncConversations(AsyncResource):
         tool_confirmations: Sequence[ToolCallConfirmation | Mapping[str, Any]]
         | NotGiven
         | None = NOT_GIVEN,
+        output_type: type[Any] | Mapping[str, Any] | None = None,
         **options: Unpack[RequestOptions],
     ) -> ConversationResponse:
         """Add ``inputs`` to a conversation and get the answer.
 
         ``tool_confirmations`` allow or deny pending tool calls
-        (``{"tool_call_id": ..., "confirmation": "allow"}``).
+        (``{"tool_call_id": ..., "confirmation": "allow"}``). ``output_type`` asks for a
+        structured answer, as in :meth:`start`.
         """
         given = params(locals())
         path = _path(given.pop("conversation_id"))
+        spec = _output(given, given.pop("output_type"))
         body = body_of(AppendConversationRequest.validated(**given))
         result: ConversationResponse = await self._request(
             "POST", path, _response, options, body=body
         )
-        return result
+        return result if spec is None else _parsed(self, result, spec)
+
+    async def run_tools(
+        self,
+        *,
+        inputs: str | Sequence[ConversationEntry | Mapping[str, Any]],
+        tools: Sequence[FunctionTool[..., Any] | AgentTool | Mapping[str, Any] | Any],
+        max_iterations: int = DEFAULT_MAX_ITERATIONS,
+        approve: Approver | None = None,
+        raise_tool_errors: bool = False,
+        **kwargs: Any,
+    ) -> ConversationToolRunResult:
+        """Start a conversation and answer its function calls with Python functions.
+
+        The tool runner of ``chat.run_tools`` over a conversation: :meth:`start` with
+        ``inputs`` and the functions as function tools (built-in tools such as
+        ``{"type": "web_search"}`` may be listed too; the API runs those), then
+        :meth:`append` the results of each turn's function calls to the same
+        conversation, until a response without any. ``result.final`` is that response,
+        ``result.conversation_id`` the conversation (continue it with :meth:`append`).
+        Other keyword arguments go to :meth:`start` (``model`` or ``agent_id``,
+        ``instructions``, ``output_type``...); per-call options (``timeout``...) to every
+        request. Errors and limits as in ``chat.run_tools``; the errors also carry
+        ``conversation_id``.
+        """
+        if self._client._raw:
+            raise InvalidParameterError(
+                "with_raw_response", "the tool runner makes several requests; call it on the client"
+            )
+        check_iterations(max_iterations)
+        if kwargs.get("store") is False:
+            raise InvalidParameterError(
+                "store", "the runner appends results to the conversation: it must be stored"
+            )
+        if "tools" in kwargs:
+            raise InvalidParameterError("tools", "given twice")
+        box = Toolbox(tools, approve=approve, raise_tool_errors=raise_tool_errors, passthrough=True)
+        options = {k: v for k, v in kwargs.items() if k in REQUEST_OPTION_NAMES}
+        output_type = kwargs.get("output_type")
+        # Checked now, so that bad parameters raise before any request.
+        _output(dict(kwargs), output_type)
+        ConversationRequest.validated(
+            inputs=inputs,
+            tools=box.conversation_definitions(),
+            **{
+                k: v
+                for k, v in kwargs.items()
+                if k not in REQUEST_OPTION_NAMES and k != "output_type"
+            },
+        )
+
+        async def start(definitions: builtins.list[Any]) -> ConversationResponse:
+            return await self.start(inputs=inputs, tools=definitions, **kwargs)
+
+        async def append(conversation_id: str, entries: builtins.list[Any]) -> ConversationResponse:
+            return await self.append(
+                conversation_id, inputs=entries, output_type=output_type, **options
+            )
+
+        return await conversation_run(start, append, box, max_iterations)
 
     async def get_history(
         self, conversation_id: str, **options: Unpack[RequestOptions]
@@ -227,6 +312,38 @@ class AsyncConversations(AsyncResource):
             AsyncConversationStream, path, _event, options, body=body
         )
         return stream
+
+
+def _output(given: dict[str, Any], output_type: Any) -> OutputSpec | None:
+    """Put ``output_type``'s response format into ``given["completion_args"]``."""
+    if output_type is None:
+        return None
+    spec = output_spec(output_type)
+    args = given.get("completion_args")
+    if args is None or args is NOT_GIVEN:
+        merged: dict[str, Any] = {}
+    elif isinstance(args, Mapping):
+        merged = dict(args)
+    else:
+        merged = {k: v for k, v in args.to_dict().items() if v is not None}
+    if merged.get("response_format") is not None:
+        raise InvalidParameterError(
+            "output_type", "completion_args has a response_format already: give one of them"
+        )
+    merged["response_format"] = spec.response_format
+    given["completion_args"] = merged
+    return spec
+
+
+def _parsed(resource: AsyncConversations, result: Any, spec: OutputSpec) -> Any:
+    if resource._client._raw:
+        from .._response import RawResponse
+
+        raw = result
+        return RawResponse(
+            raw.status_code, raw.headers, raw.content, lambda: parse_conversation(raw.parse(), spec)
+        )
+    return parse_conversation(result, spec)
 
 
 def _path(conversation_id: str) -> str:

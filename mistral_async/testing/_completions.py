@@ -4,12 +4,20 @@
 ``n``, ``response_format``, ``max_tokens``/``stop``) and :func:`respond` answers with a
 ``chat.completion`` object or a ``chat.completion.chunk`` event stream ending with
 ``data: [DONE]``.
+
+A ``json_schema`` response format is answered with a JSON text that fits the schema
+(synthesized from it, ``$defs`` included). Tests that need specific content script it:
+``fake.state(CompletionScript).add('{"name": "Paris"}')`` makes the next chat or agent
+completion answer that text (then the deterministic replies resume).
 """
 
 from __future__ import annotations
 
+import json
+import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,8 +34,17 @@ from ._generate import (
     split_pieces,
     tool_arguments,
 )
+from ._schema import synthesize
 
-__all__ = ["Choice", "ToolCall", "chat_choices", "forced_tool", "respond", "stream_events"]
+__all__ = [
+    "Choice",
+    "CompletionScript",
+    "ToolCall",
+    "chat_choices",
+    "forced_tool",
+    "respond",
+    "stream_events",
+]
 
 
 @dataclass(frozen=True)
@@ -55,6 +72,42 @@ class Choice:
         return count_tokens(self.content)
 
 
+class CompletionScript:
+    """Scripted answers for the next chat and agent completions, in order.
+
+    ``fake.state(CompletionScript).add(text)`` queues an answer (``finish_reason``
+    ``"stop"`` unless given: ``"length"`` simulates a cut answer);
+    ``add_tool_call(name, arguments)`` queues a call of tool ``name``. Each completion
+    request takes the next one (for every choice it returns); when none is queued the
+    deterministic replies apply. Thread-safe.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._answers: deque[Choice] = deque()
+
+    def add(self, content: str, *, finish_reason: str = "stop") -> None:
+        """Queue an answer: ``content`` as the assistant's text."""
+        with self._lock:
+            self._answers.append(Choice(content, None, finish_reason))
+
+    def add_tool_call(self, name: str, arguments: str | Mapping[str, Any] = "{}") -> None:
+        """Queue an answer calling tool ``name`` with ``arguments`` (JSON text or a dict)."""
+        text = arguments if isinstance(arguments, str) else json.dumps(dict(arguments))
+        call = ToolCall(id=f"call_{uuid.uuid4().hex[:8]}", name=name, arguments=text)
+        with self._lock:
+            self._answers.append(Choice("", call, "tool_calls"))
+
+    def take(self) -> Choice | None:
+        """The next scripted answer, or ``None`` (internal)."""
+        with self._lock:
+            return self._answers.popleft() if self._answers else None
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._answers)
+
+
 def forced_tool(payload: Mapping[str, Any]) -> tuple[str, str] | None:
     """Return the (name, arguments) of the tool the reply must call, if any."""
     tools = [
@@ -70,11 +123,34 @@ def forced_tool(payload: Mapping[str, Any]) -> tuple[str, str] | None:
     return None
 
 
-def chat_choices(payload: Mapping[str, Any]) -> list[Choice]:
-    """Build the choices answering a validated chat-completion-like request ``payload``."""
+def _json_schema_reply(response_format: object) -> str | None:
+    """A JSON text fitting a ``json_schema`` response format (``None`` for other formats)."""
+    if not isinstance(response_format, Mapping) or response_format.get("type") != "json_schema":
+        return None
+    spec = response_format.get("json_schema")
+    schema = spec.get("schema") if isinstance(spec, Mapping) else None
+    if not isinstance(schema, Mapping):
+        return None
+    try:
+        return json.dumps(synthesize(schema, root=schema))
+    except (ValueError, RecursionError, LookupError):
+        return None
+
+
+def chat_choices(
+    payload: Mapping[str, Any], script: CompletionScript | None = None
+) -> list[Choice]:
+    """Build the choices answering a validated chat-completion-like request ``payload``.
+
+    ``script``: the server's :class:`CompletionScript`, whose next answer wins when queued.
+    """
     messages: list[dict[str, Any]] = payload["messages"]
     forced = forced_tool(payload)
     choices: list[Choice] = []
+    scripted = script.take() if script is not None else None
+    if scripted is not None:
+        return [scripted] * (payload.get("n") or 1)
+    schema_reply = _json_schema_reply(payload.get("response_format"))
     for index in range(payload.get("n") or 1):
         if forced is not None:
             name, arguments = forced
@@ -83,7 +159,10 @@ def chat_choices(payload: Mapping[str, Any]) -> list[Choice]:
                 Choice("", ToolCall(id=call_id, name=name, arguments=arguments), "tool_calls")
             )
             continue
-        text = format_reply(chat_reply(messages, index), payload.get("response_format"))
+        if schema_reply is not None:
+            text = schema_reply
+        else:
+            text = format_reply(chat_reply(messages, index), payload.get("response_format"))
         text, finish = apply_limits(text, payload.get("max_tokens"), payload.get("stop"))
         choices.append(Choice(text, None, finish))
     return choices

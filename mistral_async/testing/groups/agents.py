@@ -18,7 +18,7 @@ from typing import Any
 from aiohttp import web
 
 from .._app import Abort, Call, FakeApp
-from .._completions import chat_choices, respond
+from .._completions import CompletionScript, chat_choices, respond
 from .._generate import prompt_tokens
 from .._validation import CHAT_REQUEST, Model, Str
 
@@ -52,7 +52,7 @@ async def complete(call: Call) -> web.StreamResponse:
         model=model,
         stream=bool(payload.get("stream")),
         prompt_tokens=prompt_tokens(payload["messages"]),
-        choices=chat_choices(payload),
+        choices=chat_choices(payload, call.state(CompletionScript)),
     )
 
 

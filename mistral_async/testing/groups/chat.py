@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from .._app import Call, FakeApp
-from .._completions import Choice, chat_choices, respond
+from .._completions import Choice, CompletionScript, chat_choices, respond
 from .._generate import apply_limits, count_tokens, fim_reply, prompt_tokens
 from .._validation import CHAT_REQUEST, FIM_REQUEST
 
@@ -24,7 +24,7 @@ async def chat(call: Call) -> web.StreamResponse:
         model=payload["model"],
         stream=bool(payload.get("stream")),
         prompt_tokens=prompt_tokens(payload["messages"]),
-        choices=chat_choices(payload),
+        choices=chat_choices(payload, call.state(CompletionScript)),
     )
 
 
