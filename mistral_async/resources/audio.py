@@ -1,4 +1,5 @@
-"""``client.audio.transcriptions``: speech to text, whole or streamed."""
+"""``client.audio.transcriptions``: speech to text, whole or streamed (``client.audio.realtime``:
+live, over a WebSocket, in :mod:`.realtime`)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from typing import Unpack
 
     from .._types import RequestOptions
+    from .realtime import AsyncRealtimeTranscription
 
 __all__ = ["AsyncAudio", "AsyncTranscriptions"]
 
@@ -93,10 +95,14 @@ class AsyncTranscriptions(AsyncResource):
 
 
 class AsyncAudio(AsyncResource, AudioSlots):
-    """Audio: ``transcriptions`` (hand-written), ``speech`` and ``voices`` (generated)."""
+    """Audio: ``transcriptions`` and ``realtime`` (hand-written), ``speech`` and ``voices``
+    (generated)."""
 
     __slots__ = ("__dict__",)
 
     transcriptions: ResourceSlot[AsyncTranscriptions] = ResourceSlot(
         ".resources.audio:AsyncTranscriptions"
+    )
+    realtime: ResourceSlot[AsyncRealtimeTranscription] = ResourceSlot(
+        ".resources.realtime:AsyncRealtimeTranscription"
     )

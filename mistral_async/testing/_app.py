@@ -516,6 +516,9 @@ class FakeApp:
         self._state_lock = threading.RLock()
         self._owner = "FakeApp.route"
         self.limits = RateLimits()
+        # The server's API key, for handlers that check credentials themselves
+        # (``auth="none"`` routes, e.g. a WebSocket that also takes minted tokens).
+        self.api_key = ""
 
     # -- routes
 

@@ -222,6 +222,7 @@ class FakeMistral:
         self._app = FakeApp(
             stream_delay=lambda: self.stream_delay, pop_cut=self._pop_cut, pause=self._pause
         )
+        self._app.api_key = api_key
         for name, module in discover_groups():
             self._app.register(module, name)
         for group in extra_groups:
