@@ -7,23 +7,27 @@ import datetime as _dt
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from mistral_async._cache import Cache
+from mistral_async._cache import Cache, CacheStats
 from mistral_async._client import ApiKey
 from mistral_async._response import RawResponse
 from mistral_async._retry import RetryDelay
-from mistral_async._types import Headers, NotGiven, PollOptions, RequestOptions, Timeout
+from mistral_async._types import AuthScheme, Headers, NotGiven, PollOptions, RequestOptions, Timeout
 from mistral_async._uploads import FileInput
 from mistral_async.lib.batch import BatchRequestInput, ProgressCallback
-from mistral_async.resources.agents import ReasoningEffort
+from mistral_async.lib.parse import ParsedChatCompletion, ParsedChunk
+from mistral_async.lib.realtime import AudioFormat, RealtimeClientSession, RealtimeErrorEvent, RealtimeSessionCreated, RealtimeSessionInfo, RealtimeSessionUpdated, UnknownRealtimeEvent
+from mistral_async.lib.tools import Approver, ConversationToolRunResult, FunctionTool, ToolRunEvent, ToolRunResult
+from mistral_async.providers.azure import AzureApiFamily
+from mistral_async.providers.gcp import GoogleTokenSource
+from mistral_async.resources.agents import ReasoningEffort, ResponseT
 from mistral_async.resources.batch import BatchJobStatus
 from mistral_async.resources.beta_agents import RequestSource
-from mistral_async.resources.chat import ReasoningEffort
 from mistral_async.resources.conversations import HandoffExecution
 from mistral_async.resources.files import FilePurpose, FileSource, SampleType
 from mistral_async.resources.fine_tuning import Hyperparameters
 from mistral_async.resources.libraries import EntityType, ShareLevel
 from mistral_async.types.admin import APIKeyExtendedOUT, APIKeyOUT, APIKeysExtendedOUT, AddOrUpdateUsersToWorkspaceOUT, AddUsersToWorkspaceOUT, AdminOrganizationMemberOUT, AdminScimSyncConfig, AdminScimSyncRunOUT, AdminScimSyncTriggerOUT, AdminUserGroupMemberOut, AdminUserGroupMembersOut, AdminUserGroupOut, AdminUserGroupsOut, AdminUserOUT, AuditLogOut, BaseWorkspaceMemberIN, DeleteAPIKeyOUT, DeleteOUT, GroupWorkspaceAssignmentOut, GroupWorkspaceAssignmentsOut, LimitsOUT, NestedGroupsOut, OrganizationAdminUsersOUT, OrganizationInvitesCreateOUT, OrganizationMemberCreate, OrganizationUserInviteOUT, OrganizationUsersCreateOUT, RateLimitsOUT, RemoveWorkspaceMembersOUT, RolesOut, UsageOUTJSON, VibeOrganizationStatsOUT, VibeWorkByAgentStatsOUT, VibeWorkByTimeStatsOUT, VibeWorkByUserStatsOUT, VibeWorkspaceStatsOUT, WorkspaceEnrichedOUT, WorkspaceMemberSingleIN, WorkspaceOUT, WorkspacesOut
-from mistral_async.types.audio import TimestampGranularity, TranscriptionResponse, TranscriptionStreamEvent
+from mistral_async.types.audio import TimestampGranularity, TranscriptionResponse, TranscriptionStreamDone, TranscriptionStreamEvent, TranscriptionStreamLanguage, TranscriptionStreamSegmentDelta, TranscriptionStreamTextDelta
 from mistral_async.types.audio_speech import AudioSpeechCompleteResponse
 from mistral_async.types.audio_voices import VoiceListResponse, VoiceResponse
 from mistral_async.types.batch import BatchEndpoint, BatchJob, BatchRequest, BatchResult, DeleteBatchJobResponse, ListBatchJobsResponse
@@ -46,9 +50,9 @@ from mistral_async.types.skills import CreateSkillVersionResponse, ListSkillVers
 from mistral_async.types.users import ListOrganizationsResponse, ListWorkspacesResponse, UserIdentity, UserOrganization, UserWorkspace
 from mistral_async.types.workflows import BatchExecutionResponse, DeploymentDetailResponse, DeploymentListResponse, DeploymentLogRecord, DeploymentLogSearchResponse, DeploymentResourceConfig, DeploymentResourceConfigUpdate, DeploymentResponse, DeploymentWorkerListResponse, DeploymentWorkerResponse, DeploymentWorkerSpecInput, ExecutionLogRecord, ExecutionLogSearchResponse, ExecutionTraceInfoResponse, ListWorkflowEventResponse, ManagedDeploymentResponse, NetworkEncodedInput, PartialScheduleDefinition, QueryWorkflowResponse, ScheduleDefinition, ScheduleDefinitionOutput, SignalWorkflowResponse, StreamError, StreamEventSseErrorData, StreamEventSsePayload, UpdateWorkflowResponse, WorkflowArchiveResponse, WorkflowBasicDefinition, WorkflowBulkArchiveResponse, WorkflowBulkUnarchiveResponse, WorkflowExecutionListResponse, WorkflowExecutionResponse, WorkflowExecutionSyncResponse, WorkflowExecutionTraceEventsResponse, WorkflowExecutionTraceOTelResponse, WorkflowExecutionTraceSummaryResponse, WorkflowExecutionWithoutResultResponse, WorkflowGetResponse, WorkflowListResponse, WorkflowMetrics, WorkflowRegistration, WorkflowRegistrationGetResponse, WorkflowRegistrationListResponse, WorkflowScheduleListResponse, WorkflowScheduleResponse, WorkflowUnarchiveResponse, WorkflowUpdateResponse, WorkflowsWorkerSpecUpdate
 from types import TracebackType
-from typing import Any, Generic, Literal, Self, TypeVar, Unpack
+from typing import Any, Generic, Literal, Self, TypeVar, Unpack, overload
 
-__all__ = ["Admin", "AdminApiKeys", "AdminAuditLogs", "AdminBilling", "AdminScim", "AdminUserGroups", "AdminUsers", "AdminVibeCodeAnalytics", "AdminVibeWorkAnalytics", "AdminWorkspaces", "Agents", "Audio", "AudioSpeech", "AudioVoices", "Batch", "BatchJobs", "Beta", "BetaAgents", "BinaryResponse", "Chat", "ChatCompletionStream", "Classifiers", "Connectors", "ConversationStream", "Conversations", "Embeddings", "Files", "Fim", "FineTuning", "FineTuningJobs", "Libraries", "LibraryAccesses", "LibraryDocuments", "Mistral", "Models", "Observability", "ObservabilityCampaigns", "ObservabilityChatCompletionEvents", "ObservabilityChatCompletionEventsFields", "ObservabilityDatasets", "ObservabilityDatasetsRecords", "ObservabilityJudges", "ObservabilityLogs", "ObservabilitySpans", "ObservabilityTraces", "Ocr", "Paginator", "Prompts", "Rag", "RagIngestionPipelineConfigurations", "RagSearchIndexes", "Skills", "SpeechStream", "Stream", "TranscriptionStream", "Transcriptions", "Users", "Workflows", "WorkflowsDeployments", "WorkflowsEvents", "WorkflowsExecutions", "WorkflowsMetrics", "WorkflowsRuns", "WorkflowsSchedules"]
+__all__ = ["Admin", "AdminApiKeys", "AdminAuditLogs", "AdminBilling", "AdminScim", "AdminUserGroups", "AdminUsers", "AdminVibeCodeAnalytics", "AdminVibeWorkAnalytics", "AdminWorkspaces", "Agents", "Audio", "AudioSpeech", "AudioVoices", "Batch", "BatchJobs", "Beta", "BetaAgents", "BinaryResponse", "Chat", "ChatCompletionStream", "Classifiers", "Connectors", "ConversationStream", "Conversations", "Embeddings", "Files", "Fim", "FineTuning", "FineTuningJobs", "Libraries", "LibraryAccesses", "LibraryDocuments", "Mistral", "MistralAzure", "MistralGCP", "Models", "Observability", "ObservabilityCampaigns", "ObservabilityChatCompletionEvents", "ObservabilityChatCompletionEventsFields", "ObservabilityDatasets", "ObservabilityDatasetsRecords", "ObservabilityJudges", "ObservabilityLogs", "ObservabilitySpans", "ObservabilityTraces", "Ocr", "Paginator", "ParsedChatCompletionStream", "Prompts", "Rag", "RagIngestionPipelineConfigurations", "RagSearchIndexes", "Realtime", "RealtimeSessions", "RealtimeTranscription", "RealtimeTranscriptionSession", "Skills", "SpeechStream", "Stream", "TranscriptionStream", "Transcriptions", "Users", "Workflows", "WorkflowsDeployments", "WorkflowsEvents", "WorkflowsExecutions", "WorkflowsMetrics", "WorkflowsRuns", "WorkflowsSchedules"]
 
 T = TypeVar("T")
 
@@ -548,14 +552,77 @@ class Agents:
         **options: Unpack[RequestOptions],
     ) -> ChatCompletionStream:
         """Stream an agent completion: the same parameters as :meth:`complete`."""
+    def parse(
+        self,
+        *,
+        agent_id: str,
+        messages: Sequence[MessageParam],
+        response_format: type[ResponseT] | Mapping[str, Any],
+        max_tokens: int | NotGiven | None = ...,
+        stop: str | Sequence[str] | NotGiven | None = ...,
+        random_seed: int | NotGiven | None = ...,
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        tools: Sequence[Tool | Mapping[str, Any]] | NotGiven | None = ...,
+        tool_choice: ToolChoice | Literal['auto', 'none', 'any', 'required'] | Mapping[str, Any] | NotGiven = ...,
+        presence_penalty: float | NotGiven | None = ...,
+        frequency_penalty: float | NotGiven | None = ...,
+        n: int | NotGiven | None = ...,
+        prediction: Prediction | Mapping[str, Any] | NotGiven = ...,
+        parallel_tool_calls: bool | NotGiven = ...,
+        reasoning_effort: ReasoningEffort | NotGiven | None = ...,
+        prompt_mode: Literal['reasoning'] | NotGiven | None = ...,
+        guardrails: Sequence[Mapping[str, Any]] | NotGiven | None = ...,
+        prompt_cache_key: str | NotGiven | None = ...,
+        service_tier: Literal['auto', 'standard_only'] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> ParsedChatCompletion[ResponseT]:
+        """Ask an agent for an answer that is an instance of ``response_format``."""
+    def parse_stream(
+        self,
+        *,
+        agent_id: str,
+        messages: Sequence[MessageParam],
+        response_format: type[ResponseT] | Mapping[str, Any],
+        max_tokens: int | NotGiven | None = ...,
+        stop: str | Sequence[str] | NotGiven | None = ...,
+        random_seed: int | NotGiven | None = ...,
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        tools: Sequence[Tool | Mapping[str, Any]] | NotGiven | None = ...,
+        tool_choice: ToolChoice | Literal['auto', 'none', 'any', 'required'] | Mapping[str, Any] | NotGiven = ...,
+        presence_penalty: float | NotGiven | None = ...,
+        frequency_penalty: float | NotGiven | None = ...,
+        n: int | NotGiven | None = ...,
+        prediction: Prediction | Mapping[str, Any] | NotGiven = ...,
+        parallel_tool_calls: bool | NotGiven = ...,
+        reasoning_effort: ReasoningEffort | NotGiven | None = ...,
+        prompt_mode: Literal['reasoning'] | NotGiven | None = ...,
+        guardrails: Sequence[Mapping[str, Any]] | NotGiven | None = ...,
+        prompt_cache_key: str | NotGiven | None = ...,
+        service_tier: Literal['auto', 'standard_only'] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> ParsedChatCompletionStream:
+        """Stream an agent's structured output: the same parameters as :meth:`parse`."""
+    def run_tools(
+        self,
+        *,
+        agent_id: str,
+        messages: Sequence[MessageParam],
+        tools: Sequence[FunctionTool[..., Any] | Any],
+        max_iterations: int = ...,
+        approve: Approver | None = ...,
+        raise_tool_errors: bool = ...,
+        **kwargs: Any,
+    ) -> ToolRunResult:
+        """Let an agent call ``tools`` (Python functions) until it answers."""
 
 
 class Audio:
-    """Audio: ``transcriptions`` (hand-written), ``speech`` and ``voices`` (generated)."""
+    """Audio: ``transcriptions`` and ``realtime`` (hand-written), ``speech`` and ``voices``"""
 
     speech: AudioSpeech
     voices: AudioVoices
     transcriptions: Transcriptions
+    realtime: RealtimeTranscription
 
 
 class AudioSpeech:
@@ -945,6 +1012,86 @@ class Chat:
         **options: Unpack[RequestOptions],
     ) -> ChatCompletionStream:
         """Stream a chat completion: the same parameters as :meth:`complete`."""
+    def parse(
+        self,
+        *,
+        model: str,
+        messages: Sequence[MessageParam],
+        response_format: type[ResponseT] | Mapping[str, Any],
+        temperature: float | NotGiven | None = ...,
+        top_p: float | NotGiven | None = ...,
+        max_tokens: int | NotGiven | None = ...,
+        stop: str | Sequence[str] | NotGiven | None = ...,
+        random_seed: int | NotGiven | None = ...,
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        tools: Sequence[Tool | Mapping[str, Any]] | NotGiven | None = ...,
+        tool_choice: ToolChoice | Literal['auto', 'none', 'any', 'required'] | Mapping[str, Any] | NotGiven = ...,
+        presence_penalty: float | NotGiven | None = ...,
+        frequency_penalty: float | NotGiven | None = ...,
+        n: int | NotGiven | None = ...,
+        prediction: Prediction | Mapping[str, Any] | NotGiven = ...,
+        parallel_tool_calls: bool | NotGiven = ...,
+        reasoning_effort: ReasoningEffort | NotGiven | None = ...,
+        prompt_mode: Literal['reasoning'] | NotGiven | None = ...,
+        guardrails: Sequence[Mapping[str, Any]] | NotGiven | None = ...,
+        prompt_cache_key: str | NotGiven | None = ...,
+        service_tier: Literal['auto', 'standard_only'] | NotGiven | None = ...,
+        safe_prompt: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> ParsedChatCompletion[ResponseT]:
+        """Create a chat completion whose answer is an instance of ``response_format``."""
+    def parse_stream(
+        self,
+        *,
+        model: str,
+        messages: Sequence[MessageParam],
+        response_format: type[ResponseT] | Mapping[str, Any],
+        temperature: float | NotGiven | None = ...,
+        top_p: float | NotGiven | None = ...,
+        max_tokens: int | NotGiven | None = ...,
+        stop: str | Sequence[str] | NotGiven | None = ...,
+        random_seed: int | NotGiven | None = ...,
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        tools: Sequence[Tool | Mapping[str, Any]] | NotGiven | None = ...,
+        tool_choice: ToolChoice | Literal['auto', 'none', 'any', 'required'] | Mapping[str, Any] | NotGiven = ...,
+        presence_penalty: float | NotGiven | None = ...,
+        frequency_penalty: float | NotGiven | None = ...,
+        n: int | NotGiven | None = ...,
+        prediction: Prediction | Mapping[str, Any] | NotGiven = ...,
+        parallel_tool_calls: bool | NotGiven = ...,
+        reasoning_effort: ReasoningEffort | NotGiven | None = ...,
+        prompt_mode: Literal['reasoning'] | NotGiven | None = ...,
+        guardrails: Sequence[Mapping[str, Any]] | NotGiven | None = ...,
+        prompt_cache_key: str | NotGiven | None = ...,
+        service_tier: Literal['auto', 'standard_only'] | NotGiven | None = ...,
+        safe_prompt: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> ParsedChatCompletionStream:
+        """Stream a structured output: the same parameters as :meth:`parse`."""
+    def run_tools(
+        self,
+        *,
+        model: str,
+        messages: Sequence[MessageParam],
+        tools: Sequence[FunctionTool[..., Any] | Any],
+        max_iterations: int = ...,
+        approve: Approver | None = ...,
+        raise_tool_errors: bool = ...,
+        **kwargs: Any,
+    ) -> ToolRunResult:
+        """Let the model call ``tools`` (Python functions) until it answers."""
+    def run_tools_stream(
+        self,
+        *,
+        model: str,
+        messages: Sequence[MessageParam],
+        tools: Sequence[FunctionTool[..., Any] | Any],
+        max_iterations: int = ...,
+        approve: Approver | None = ...,
+        raise_tool_errors: bool = ...,
+        **kwargs: Any,
+    ) -> Iterator[ToolRunEvent]:
+        """:meth:`run_tools`, streamed: ``async for event in client.chat.run_tools_stream(...)``."""
 
 
 class ChatCompletionStream(Stream[CompletionChunk]):
@@ -1223,6 +1370,7 @@ class Conversations:
         agent_id: str | NotGiven | None = ...,
         agent_version: int | str | NotGiven | None = ...,
         model: str | NotGiven | None = ...,
+        output_type: type[Any] | Mapping[str, Any] | None = ...,
         **options: Unpack[RequestOptions],
     ) -> ConversationResponse:
         """Start a conversation with a ``model`` or an ``agent_id``, and get its answer."""
@@ -1248,9 +1396,21 @@ class Conversations:
         handoff_execution: HandoffExecution | NotGiven = ...,
         completion_args: CompletionArgs | Mapping[str, Any] | NotGiven = ...,
         tool_confirmations: Sequence[ToolCallConfirmation | Mapping[str, Any]] | NotGiven | None = ...,
+        output_type: type[Any] | Mapping[str, Any] | None = ...,
         **options: Unpack[RequestOptions],
     ) -> ConversationResponse:
         """Add ``inputs`` to a conversation and get the answer."""
+    def run_tools(
+        self,
+        *,
+        inputs: str | Sequence[ConversationEntry | Mapping[str, Any]],
+        tools: Sequence[FunctionTool[..., Any] | AgentTool | Mapping[str, Any] | Any],
+        max_iterations: int = ...,
+        approve: Approver | None = ...,
+        raise_tool_errors: bool = ...,
+        **kwargs: Any,
+    ) -> ConversationToolRunResult:
+        """Start a conversation and answer its function calls with Python functions."""
     def get_history(
         self,
         conversation_id: str,
@@ -1294,6 +1454,7 @@ class Conversations:
         agent_id: str | NotGiven | None = ...,
         agent_version: int | str | NotGiven | None = ...,
         model: str | NotGiven | None = ...,
+        output_type: type[Any] | Mapping[str, Any] | None = ...,
         **options: Unpack[RequestOptions],
     ) -> ConversationStream:
         """Start a conversation and stream its answer: the same parameters as :meth:`start`."""
@@ -1306,6 +1467,7 @@ class Conversations:
         handoff_execution: HandoffExecution | NotGiven = ...,
         completion_args: CompletionArgs | Mapping[str, Any] | NotGiven = ...,
         tool_confirmations: Sequence[ToolCallConfirmation | Mapping[str, Any]] | NotGiven | None = ...,
+        output_type: type[Any] | Mapping[str, Any] | None = ...,
         **options: Unpack[RequestOptions],
     ) -> ConversationStream:
         """Add inputs to a conversation and stream the answer: the parameters of :meth:`append`."""
@@ -2228,6 +2390,13 @@ class Ocr:
         """Read a document (PDF, image, ...) into markdown, page by page."""
 
 
+class ParsedChatCompletionStream(Stream[ParsedChunk]):
+    """A streamed structured output: :class:`ParsedChunk` events, then the parsed whole."""
+
+    def get_final_completion(self) -> ParsedChatCompletion[Any]:
+        """Read the rest of the stream and return the whole completion, parsed."""
+
+
 class Prompts:
     """``client.beta.prompts``: ``list``, ``create``, ``get``, ``delete``, ``update_metadata``, `..."""
 
@@ -2375,6 +2544,88 @@ class RagSearchIndexes:
         **options: Unpack[RequestOptions],
     ) -> Any:
         """Update Index Metrics."""
+
+
+class Realtime:
+    """Realtime: ``sessions`` mints the short-lived tokens of browser apps."""
+
+    sessions: RealtimeSessions
+
+
+class RealtimeSessions:
+    """Client sessions: short-lived realtime tokens for apps that must not hold the API key."""
+
+    def create(
+        self,
+        *,
+        model: str,
+        purpose: str = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RealtimeClientSession:
+        """Mint a short-lived token (``rt_...``) scoped to ``model`` (``POST /v1/client/sessions``)."""
+
+
+class RealtimeTranscription:
+    """Realtime transcription: stream audio over a WebSocket, get the text as it is spoken."""
+
+    def transcribe(
+        self,
+        *,
+        model: str,
+        audio_format: AudioFormat | Mapping[str, Any] | None = ...,
+        target_streaming_delay_ms: int | None = ...,
+        token: str | None = ...,
+        path: str = ...,
+        raise_on_error: bool = ...,
+        heartbeat: float | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RealtimeTranscriptionSession:
+        """Open a realtime transcription session (when entered with ``async with``)."""
+    def transcribe_stream(
+        self,
+        audio: str | os.PathLike[str] | bytes | bytearray | memoryview | Iterable[bytes] | Iterable[bytes],
+        *,
+        model: str,
+        audio_format: AudioFormat | Mapping[str, Any] | None = ...,
+        target_streaming_delay_ms: int | None = ...,
+        token: str | None = ...,
+        path: str = ...,
+        raise_on_error: bool = ...,
+        heartbeat: float | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RealtimeTranscriptionSession:
+        """Transcribe a whole audio source in one call: iterate the result for its events."""
+
+
+class RealtimeTranscriptionSession(Stream[RealtimeSessionCreated | RealtimeSessionUpdated | TranscriptionStreamLanguage | TranscriptionStreamTextDelta | TranscriptionStreamSegmentDelta | TranscriptionStreamDone | RealtimeErrorEvent | UnknownRealtimeEvent]):
+    """A realtime transcription session: send audio, read typed events."""
+
+    @property
+    def session(self) -> RealtimeSessionInfo | None: ...
+    @property
+    def request_id(self) -> str | None: ...
+    @property
+    def model(self) -> str: ...
+    @property
+    def closed(self) -> bool: ...
+    def send_audio(self, audio: bytes | bytearray | memoryview) -> None:
+        """Send a chunk of audio (in the session's format) as an ``input_audio.append``."""
+    def flush(self) -> None:
+        """Ask the server to transcribe the audio sent so far (``input_audio.flush``)."""
+    def end(self) -> None:
+        """Say no more audio comes (``input_audio.end``); ``transcription.done`` follows."""
+    def update_session(
+        self,
+        *,
+        audio_format: AudioFormat | Mapping[str, Any] | None = ...,
+        target_streaming_delay_ms: int | None = ...,
+        **fields: Any,
+    ) -> None:
+        """Change the session's settings (``session.update``); ``session.updated`` follows."""
+    def get_final_transcription(self) -> TranscriptionResponse:
+        """Read the rest of the session and return the whole transcription."""
+    def close(self) -> None:
+        """Close the socket (a normal close, code 1000); the session cannot be used after."""
 
 
 class Skills:
@@ -3098,6 +3349,7 @@ class Mistral:
     audio: Audio
     agents: Agents
     beta: Beta
+    realtime: Realtime
     def __init__(
         self,
         api_key: ApiKey | None = ...,
@@ -3134,6 +3386,42 @@ class Mistral:
         default_headers: Mapping[str, str] | None = ...,
         stream_timeout: float | NotGiven | None = ...,
     ) -> Mistral: ...
+    @overload
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = ...,
+        query: Mapping[str, Any] | None = ...,
+        cast_to: None = ...,
+        auth: AuthScheme = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Any: ...
+    @overload
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = ...,
+        query: Mapping[str, Any] | None = ...,
+        cast_to: type[T],
+        auth: AuthScheme = ...,
+        **options: Unpack[RequestOptions],
+    ) -> T: ...
+    @overload
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = ...,
+        query: Mapping[str, Any] | None = ...,
+        cast_to: Any,
+        auth: AuthScheme = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Any: ...
     @property
     def with_raw_response(self) -> MistralWithRawResponse: ...
     @property
@@ -3142,6 +3430,8 @@ class Mistral:
     def max_retries(self) -> int: ...
     @property
     def timeout(self) -> Timeout: ...
+    @property
+    def cache(self) -> BlockingCache | None: ...
     def close(self) -> None: ...
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -3644,14 +3934,77 @@ class AgentsWithRawResponse:
         **options: Unpack[RequestOptions],
     ) -> ChatCompletionStream:
         """Stream an agent completion: the same parameters as :meth:`complete`."""
+    def parse(
+        self,
+        *,
+        agent_id: str,
+        messages: Sequence[MessageParam],
+        response_format: type[ResponseT] | Mapping[str, Any],
+        max_tokens: int | NotGiven | None = ...,
+        stop: str | Sequence[str] | NotGiven | None = ...,
+        random_seed: int | NotGiven | None = ...,
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        tools: Sequence[Tool | Mapping[str, Any]] | NotGiven | None = ...,
+        tool_choice: ToolChoice | Literal['auto', 'none', 'any', 'required'] | Mapping[str, Any] | NotGiven = ...,
+        presence_penalty: float | NotGiven | None = ...,
+        frequency_penalty: float | NotGiven | None = ...,
+        n: int | NotGiven | None = ...,
+        prediction: Prediction | Mapping[str, Any] | NotGiven = ...,
+        parallel_tool_calls: bool | NotGiven = ...,
+        reasoning_effort: ReasoningEffort | NotGiven | None = ...,
+        prompt_mode: Literal['reasoning'] | NotGiven | None = ...,
+        guardrails: Sequence[Mapping[str, Any]] | NotGiven | None = ...,
+        prompt_cache_key: str | NotGiven | None = ...,
+        service_tier: Literal['auto', 'standard_only'] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ParsedChatCompletion[ResponseT]]:
+        """Ask an agent for an answer that is an instance of ``response_format``."""
+    def parse_stream(
+        self,
+        *,
+        agent_id: str,
+        messages: Sequence[MessageParam],
+        response_format: type[ResponseT] | Mapping[str, Any],
+        max_tokens: int | NotGiven | None = ...,
+        stop: str | Sequence[str] | NotGiven | None = ...,
+        random_seed: int | NotGiven | None = ...,
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        tools: Sequence[Tool | Mapping[str, Any]] | NotGiven | None = ...,
+        tool_choice: ToolChoice | Literal['auto', 'none', 'any', 'required'] | Mapping[str, Any] | NotGiven = ...,
+        presence_penalty: float | NotGiven | None = ...,
+        frequency_penalty: float | NotGiven | None = ...,
+        n: int | NotGiven | None = ...,
+        prediction: Prediction | Mapping[str, Any] | NotGiven = ...,
+        parallel_tool_calls: bool | NotGiven = ...,
+        reasoning_effort: ReasoningEffort | NotGiven | None = ...,
+        prompt_mode: Literal['reasoning'] | NotGiven | None = ...,
+        guardrails: Sequence[Mapping[str, Any]] | NotGiven | None = ...,
+        prompt_cache_key: str | NotGiven | None = ...,
+        service_tier: Literal['auto', 'standard_only'] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> ParsedChatCompletionStream:
+        """Stream an agent's structured output: the same parameters as :meth:`parse`."""
+    def run_tools(
+        self,
+        *,
+        agent_id: str,
+        messages: Sequence[MessageParam],
+        tools: Sequence[FunctionTool[..., Any] | Any],
+        max_iterations: int = ...,
+        approve: Approver | None = ...,
+        raise_tool_errors: bool = ...,
+        **kwargs: Any,
+    ) -> RawResponse[ToolRunResult]:
+        """Let an agent call ``tools`` (Python functions) until it answers."""
 
 
 class AudioWithRawResponse:
-    """Audio: ``transcriptions`` (hand-written), ``speech`` and ``voices`` (generated). (raw responses)"""
+    """Audio: ``transcriptions`` and ``realtime`` (hand-written), ``speech`` and ``voices`` (raw responses)"""
 
     speech: AudioSpeechWithRawResponse
     voices: AudioVoicesWithRawResponse
     transcriptions: TranscriptionsWithRawResponse
+    realtime: RealtimeTranscriptionWithRawResponse
 
 
 class AudioSpeechWithRawResponse:
@@ -4027,6 +4380,86 @@ class ChatWithRawResponse:
         **options: Unpack[RequestOptions],
     ) -> ChatCompletionStream:
         """Stream a chat completion: the same parameters as :meth:`complete`."""
+    def parse(
+        self,
+        *,
+        model: str,
+        messages: Sequence[MessageParam],
+        response_format: type[ResponseT] | Mapping[str, Any],
+        temperature: float | NotGiven | None = ...,
+        top_p: float | NotGiven | None = ...,
+        max_tokens: int | NotGiven | None = ...,
+        stop: str | Sequence[str] | NotGiven | None = ...,
+        random_seed: int | NotGiven | None = ...,
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        tools: Sequence[Tool | Mapping[str, Any]] | NotGiven | None = ...,
+        tool_choice: ToolChoice | Literal['auto', 'none', 'any', 'required'] | Mapping[str, Any] | NotGiven = ...,
+        presence_penalty: float | NotGiven | None = ...,
+        frequency_penalty: float | NotGiven | None = ...,
+        n: int | NotGiven | None = ...,
+        prediction: Prediction | Mapping[str, Any] | NotGiven = ...,
+        parallel_tool_calls: bool | NotGiven = ...,
+        reasoning_effort: ReasoningEffort | NotGiven | None = ...,
+        prompt_mode: Literal['reasoning'] | NotGiven | None = ...,
+        guardrails: Sequence[Mapping[str, Any]] | NotGiven | None = ...,
+        prompt_cache_key: str | NotGiven | None = ...,
+        service_tier: Literal['auto', 'standard_only'] | NotGiven | None = ...,
+        safe_prompt: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ParsedChatCompletion[ResponseT]]:
+        """Create a chat completion whose answer is an instance of ``response_format``."""
+    def parse_stream(
+        self,
+        *,
+        model: str,
+        messages: Sequence[MessageParam],
+        response_format: type[ResponseT] | Mapping[str, Any],
+        temperature: float | NotGiven | None = ...,
+        top_p: float | NotGiven | None = ...,
+        max_tokens: int | NotGiven | None = ...,
+        stop: str | Sequence[str] | NotGiven | None = ...,
+        random_seed: int | NotGiven | None = ...,
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        tools: Sequence[Tool | Mapping[str, Any]] | NotGiven | None = ...,
+        tool_choice: ToolChoice | Literal['auto', 'none', 'any', 'required'] | Mapping[str, Any] | NotGiven = ...,
+        presence_penalty: float | NotGiven | None = ...,
+        frequency_penalty: float | NotGiven | None = ...,
+        n: int | NotGiven | None = ...,
+        prediction: Prediction | Mapping[str, Any] | NotGiven = ...,
+        parallel_tool_calls: bool | NotGiven = ...,
+        reasoning_effort: ReasoningEffort | NotGiven | None = ...,
+        prompt_mode: Literal['reasoning'] | NotGiven | None = ...,
+        guardrails: Sequence[Mapping[str, Any]] | NotGiven | None = ...,
+        prompt_cache_key: str | NotGiven | None = ...,
+        service_tier: Literal['auto', 'standard_only'] | NotGiven | None = ...,
+        safe_prompt: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> ParsedChatCompletionStream:
+        """Stream a structured output: the same parameters as :meth:`parse`."""
+    def run_tools(
+        self,
+        *,
+        model: str,
+        messages: Sequence[MessageParam],
+        tools: Sequence[FunctionTool[..., Any] | Any],
+        max_iterations: int = ...,
+        approve: Approver | None = ...,
+        raise_tool_errors: bool = ...,
+        **kwargs: Any,
+    ) -> RawResponse[ToolRunResult]:
+        """Let the model call ``tools`` (Python functions) until it answers."""
+    def run_tools_stream(
+        self,
+        *,
+        model: str,
+        messages: Sequence[MessageParam],
+        tools: Sequence[FunctionTool[..., Any] | Any],
+        max_iterations: int = ...,
+        approve: Approver | None = ...,
+        raise_tool_errors: bool = ...,
+        **kwargs: Any,
+    ) -> Iterator[ToolRunEvent]:
+        """:meth:`run_tools`, streamed: ``async for event in client.chat.run_tools_stream(...)``."""
 
 
 class ClassifiersWithRawResponse:
@@ -4303,6 +4736,7 @@ class ConversationsWithRawResponse:
         agent_id: str | NotGiven | None = ...,
         agent_version: int | str | NotGiven | None = ...,
         model: str | NotGiven | None = ...,
+        output_type: type[Any] | Mapping[str, Any] | None = ...,
         **options: Unpack[RequestOptions],
     ) -> RawResponse[ConversationResponse]:
         """Start a conversation with a ``model`` or an ``agent_id``, and get its answer."""
@@ -4336,9 +4770,21 @@ class ConversationsWithRawResponse:
         handoff_execution: HandoffExecution | NotGiven = ...,
         completion_args: CompletionArgs | Mapping[str, Any] | NotGiven = ...,
         tool_confirmations: Sequence[ToolCallConfirmation | Mapping[str, Any]] | NotGiven | None = ...,
+        output_type: type[Any] | Mapping[str, Any] | None = ...,
         **options: Unpack[RequestOptions],
     ) -> RawResponse[ConversationResponse]:
         """Add ``inputs`` to a conversation and get the answer."""
+    def run_tools(
+        self,
+        *,
+        inputs: str | Sequence[ConversationEntry | Mapping[str, Any]],
+        tools: Sequence[FunctionTool[..., Any] | AgentTool | Mapping[str, Any] | Any],
+        max_iterations: int = ...,
+        approve: Approver | None = ...,
+        raise_tool_errors: bool = ...,
+        **kwargs: Any,
+    ) -> RawResponse[ConversationToolRunResult]:
+        """Start a conversation and answer its function calls with Python functions."""
     def get_history(
         self,
         conversation_id: str,
@@ -4382,6 +4828,7 @@ class ConversationsWithRawResponse:
         agent_id: str | NotGiven | None = ...,
         agent_version: int | str | NotGiven | None = ...,
         model: str | NotGiven | None = ...,
+        output_type: type[Any] | Mapping[str, Any] | None = ...,
         **options: Unpack[RequestOptions],
     ) -> ConversationStream:
         """Start a conversation and stream its answer: the same parameters as :meth:`start`."""
@@ -4394,6 +4841,7 @@ class ConversationsWithRawResponse:
         handoff_execution: HandoffExecution | NotGiven = ...,
         completion_args: CompletionArgs | Mapping[str, Any] | NotGiven = ...,
         tool_confirmations: Sequence[ToolCallConfirmation | Mapping[str, Any]] | NotGiven | None = ...,
+        output_type: type[Any] | Mapping[str, Any] | None = ...,
         **options: Unpack[RequestOptions],
     ) -> ConversationStream:
         """Add inputs to a conversation and stream the answer: the parameters of :meth:`append`."""
@@ -5542,6 +5990,57 @@ class RagSearchIndexesWithRawResponse:
         """Update Index Metrics."""
 
 
+class RealtimeWithRawResponse:
+    """Realtime: ``sessions`` mints the short-lived tokens of browser apps. (raw responses)"""
+
+    sessions: RealtimeSessionsWithRawResponse
+
+
+class RealtimeSessionsWithRawResponse:
+    """Client sessions: short-lived realtime tokens for apps that must not hold the API key. (raw responses)"""
+
+    def create(
+        self,
+        *,
+        model: str,
+        purpose: str = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[RealtimeClientSession]:
+        """Mint a short-lived token (``rt_...``) scoped to ``model`` (``POST /v1/client/sessions``)."""
+
+
+class RealtimeTranscriptionWithRawResponse:
+    """Realtime transcription: stream audio over a WebSocket, get the text as it is spoken. (raw responses)"""
+
+    def transcribe(
+        self,
+        *,
+        model: str,
+        audio_format: AudioFormat | Mapping[str, Any] | None = ...,
+        target_streaming_delay_ms: int | None = ...,
+        token: str | None = ...,
+        path: str = ...,
+        raise_on_error: bool = ...,
+        heartbeat: float | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RealtimeTranscriptionSession:
+        """Open a realtime transcription session (when entered with ``async with``)."""
+    def transcribe_stream(
+        self,
+        audio: str | os.PathLike[str] | bytes | bytearray | memoryview | Iterable[bytes] | Iterable[bytes],
+        *,
+        model: str,
+        audio_format: AudioFormat | Mapping[str, Any] | None = ...,
+        target_streaming_delay_ms: int | None = ...,
+        token: str | None = ...,
+        path: str = ...,
+        raise_on_error: bool = ...,
+        heartbeat: float | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RealtimeTranscriptionSession:
+        """Transcribe a whole audio source in one call: iterate the result for its events."""
+
+
 class SkillsWithRawResponse:
     """``client.beta.skills``: ``list``, ``create``, ``get``, ``delete``, ``update_metadata``, ``... (raw responses)"""
 
@@ -6259,3 +6758,345 @@ class MistralWithRawResponse:
     audio: AudioWithRawResponse
     agents: AgentsWithRawResponse
     beta: BetaWithRawResponse
+    realtime: RealtimeWithRawResponse
+    @overload
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = ...,
+        query: Mapping[str, Any] | None = ...,
+        cast_to: None = ...,
+        auth: AuthScheme = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Any]: ...
+    @overload
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = ...,
+        query: Mapping[str, Any] | None = ...,
+        cast_to: type[T],
+        auth: AuthScheme = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[T]: ...
+    @overload
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = ...,
+        query: Mapping[str, Any] | None = ...,
+        cast_to: Any,
+        auth: AuthScheme = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Any]: ...
+
+
+class BlockingCache:
+    """The blocking twin of :class:`~mistral_async.Cache` (``Mistral(...).cache``)."""
+
+    @property
+    def stats(self) -> CacheStats: ...
+    def clear(self) -> None:
+        """Drop every entry (with a backend: every entry this process wrote)."""
+    def invalidate(self, *, prefix: str) -> int:
+        """Drop the entries whose API path starts with ``prefix`` (``"/v1/models"``);"""
+
+
+class MistralAzure:
+    """The blocking twin of :class:`AsyncMistralAzure`."""
+
+    chat: Chat
+    ocr: Ocr
+    def __init__(
+        self,
+        *,
+        endpoint: str | None = ...,
+        api_key: ApiKey | None = ...,
+        azure_ad_token_provider: ApiKey | None = ...,
+        api_family: AzureApiFamily | None = ...,
+        api_version: str | None = ...,
+        timeout: float | Timeout | NotGiven | None = ...,
+        max_retries: int = ...,
+        retry_delay: RetryDelay | None = ...,
+        retry_log_level: int | None = ...,
+        default_headers: Mapping[str, str] | None = ...,
+        stream_timeout: float | None = ...,
+        cache: bool | Cache | None = ...,
+        tracing: bool | None = ...,
+        tracer_provider: Any = ...,
+        trace_content: bool | None = ...,
+        trust_env: bool = ...,
+        ssl: Any = ...,
+        proxy: str | None = ...,
+        connection_limit: int = ...,
+        http_session: aiohttp.ClientSession | None = ...,
+    ) -> None: ...
+    def with_options(
+        self,
+        *,
+        api_key: ApiKey | None = ...,
+        admin_api_key: ApiKey | None = ...,
+        server_url: str | None = ...,
+        timeout: float | Timeout | NotGiven | None = ...,
+        max_retries: int | None = ...,
+        retry_delay: RetryDelay | NotGiven | None = ...,
+        retry_log_level: int | NotGiven | None = ...,
+        default_headers: Mapping[str, str] | None = ...,
+        stream_timeout: float | NotGiven | None = ...,
+    ) -> MistralAzure: ...
+    @overload
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = ...,
+        query: Mapping[str, Any] | None = ...,
+        cast_to: None = ...,
+        auth: AuthScheme = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Any: ...
+    @overload
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = ...,
+        query: Mapping[str, Any] | None = ...,
+        cast_to: type[T],
+        auth: AuthScheme = ...,
+        **options: Unpack[RequestOptions],
+    ) -> T: ...
+    @overload
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = ...,
+        query: Mapping[str, Any] | None = ...,
+        cast_to: Any,
+        auth: AuthScheme = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Any: ...
+    @property
+    def base_url(self) -> str: ...
+    @property
+    def max_retries(self) -> int: ...
+    @property
+    def timeout(self) -> Timeout: ...
+    @property
+    def cache(self) -> BlockingCache | None: ...
+    @property
+    def api_family(self) -> AzureApiFamily: ...
+    @property
+    def api_version(self) -> str: ...
+    @property
+    def with_raw_response(self) -> MistralAzureWithRawResponse: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+class MistralAzureWithRawResponse:
+    """MistralAzure.with_raw_response: methods return a RawResponse."""
+
+    chat: ChatWithRawResponse
+    ocr: OcrWithRawResponse
+    @overload
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = ...,
+        query: Mapping[str, Any] | None = ...,
+        cast_to: None = ...,
+        auth: AuthScheme = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Any]: ...
+    @overload
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = ...,
+        query: Mapping[str, Any] | None = ...,
+        cast_to: type[T],
+        auth: AuthScheme = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[T]: ...
+    @overload
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = ...,
+        query: Mapping[str, Any] | None = ...,
+        cast_to: Any,
+        auth: AuthScheme = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Any]: ...
+
+
+class MistralGCP:
+    """The blocking twin of :class:`AsyncMistralGCP`."""
+
+    chat: Chat
+    fim: Fim
+    ocr: Ocr
+    def __init__(
+        self,
+        *,
+        project_id: str | None = ...,
+        region: str | None = ...,
+        access_token: ApiKey | None = ...,
+        credentials: Any = ...,
+        server_url: str | None = ...,
+        timeout: float | Timeout | NotGiven | None = ...,
+        max_retries: int = ...,
+        retry_delay: RetryDelay | None = ...,
+        retry_log_level: int | None = ...,
+        default_headers: Mapping[str, str] | None = ...,
+        stream_timeout: float | None = ...,
+        cache: bool | Cache | None = ...,
+        tracing: bool | None = ...,
+        tracer_provider: Any = ...,
+        trace_content: bool | None = ...,
+        trust_env: bool = ...,
+        ssl: Any = ...,
+        proxy: str | None = ...,
+        connection_limit: int = ...,
+        http_session: aiohttp.ClientSession | None = ...,
+    ) -> None: ...
+    def with_options(
+        self,
+        *,
+        api_key: ApiKey | None = ...,
+        admin_api_key: ApiKey | None = ...,
+        server_url: str | None = ...,
+        timeout: float | Timeout | NotGiven | None = ...,
+        max_retries: int | None = ...,
+        retry_delay: RetryDelay | NotGiven | None = ...,
+        retry_log_level: int | NotGiven | None = ...,
+        default_headers: Mapping[str, str] | None = ...,
+        stream_timeout: float | NotGiven | None = ...,
+    ) -> MistralGCP: ...
+    @overload
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = ...,
+        query: Mapping[str, Any] | None = ...,
+        cast_to: None = ...,
+        auth: AuthScheme = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Any: ...
+    @overload
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = ...,
+        query: Mapping[str, Any] | None = ...,
+        cast_to: type[T],
+        auth: AuthScheme = ...,
+        **options: Unpack[RequestOptions],
+    ) -> T: ...
+    @overload
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = ...,
+        query: Mapping[str, Any] | None = ...,
+        cast_to: Any,
+        auth: AuthScheme = ...,
+        **options: Unpack[RequestOptions],
+    ) -> Any: ...
+    @property
+    def base_url(self) -> str: ...
+    @property
+    def max_retries(self) -> int: ...
+    @property
+    def timeout(self) -> Timeout: ...
+    @property
+    def cache(self) -> BlockingCache | None: ...
+    @property
+    def project_id(self) -> str | None: ...
+    @property
+    def region(self) -> str: ...
+    @property
+    def token_source(self) -> GoogleTokenSource | None: ...
+    @property
+    def with_raw_response(self) -> MistralGCPWithRawResponse: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+class MistralGCPWithRawResponse:
+    """MistralGCP.with_raw_response: methods return a RawResponse."""
+
+    chat: ChatWithRawResponse
+    fim: FimWithRawResponse
+    ocr: OcrWithRawResponse
+    @overload
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = ...,
+        query: Mapping[str, Any] | None = ...,
+        cast_to: None = ...,
+        auth: AuthScheme = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Any]: ...
+    @overload
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = ...,
+        query: Mapping[str, Any] | None = ...,
+        cast_to: type[T],
+        auth: AuthScheme = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[T]: ...
+    @overload
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = ...,
+        query: Mapping[str, Any] | None = ...,
+        cast_to: Any,
+        auth: AuthScheme = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Any]: ...

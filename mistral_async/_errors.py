@@ -4,6 +4,7 @@
 
     MistralError
     ├── InvalidParameterError        bad input, raised before anything is sent
+    ├── CredentialsError             cloud credentials could not be obtained or renewed
     └── APIError                     something went wrong talking to the API
         ├── APIConnectionError       could not connect, or the connection broke
         │   └── APITimeoutError      a connect / read / total / stream timeout fired
@@ -12,6 +13,7 @@
         │   ├── AuthenticationError          401
         │   ├── PermissionDeniedError        403
         │   ├── NotFoundError                404
+        │   │   └── EndpointNotFoundError    404 from a cloud provider's endpoint (.url)
         │   ├── ConflictError                409
         │   ├── UnprocessableEntityError     422 (``detail`` holds the validation errors)
         │   ├── RateLimitError               429
@@ -30,6 +32,16 @@ The waiting helpers (``fine_tuning.jobs.wait``, ``batch.jobs.wait`` / ``batch.ru
     ├── FineTuningJobError           a fine-tuning job ended FAILED, FAILED_VALIDATION, CANCELLED
     ├── BatchJobError                a batch job ended FAILED, TIMEOUT_EXCEEDED or CANCELLED
     └── WorkflowExecutionError       an execution ended FAILED, CANCELED, TERMINATED, TIMED_OUT
+
+Structured outputs (``chat.parse``...) and the tool runner (``chat.run_tools``...) add::
+
+    MistralError
+    ├── StructuredOutputError        the answer could not become the requested type (.text)
+    │   ├── OutputTruncatedError     finish_reason "length": the JSON was cut off
+    │   └── OutputParseError         invalid JSON, or a value that does not fit (.path)
+    └── ToolRunError                 the tool runner stopped (.messages: the transcript)
+        ├── ToolIterationLimitError  max_iterations model turns without a final answer
+        └── ToolExecutionError       a tool raised, with raise_tool_errors=True
 """
 
 from __future__ import annotations
@@ -54,15 +66,24 @@ __all__ = [
     "BatchJobError",
     "BatchWaitTimeoutError",
     "ConflictError",
+    "CredentialsError",
+    "EndpointNotFoundError",
     "FineTuningJobError",
     "InternalServerError",
     "InvalidParameterError",
     "JobTimeoutError",
     "MistralError",
     "NotFoundError",
+    "OutputParseError",
+    "OutputTruncatedError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RealtimeError",
     "ResponseValidationError",
+    "StructuredOutputError",
+    "ToolExecutionError",
+    "ToolIterationLimitError",
+    "ToolRunError",
     "UnprocessableEntityError",
     "WorkflowExecutionError",
     "WorkflowWaitTimeoutError",
@@ -179,6 +200,41 @@ class PermissionDeniedError(APIStatusError):
 
 class NotFoundError(APIStatusError):
     """404: no such resource."""
+
+
+class EndpointNotFoundError(NotFoundError):
+    """404 from a cloud provider's endpoint (Azure, Google Cloud): usually a wrong endpoint,
+    API family, region, project or model. ``url`` is the URL that was tried (without any
+    key, and of its query only ``api-version``); ``method`` its HTTP method.
+    """
+
+    url: str
+    method: str
+
+    @classmethod
+    def wrap(cls, error: NotFoundError, method: str, url: str, hint: str) -> EndpointNotFoundError:
+        """The same 404 (body, headers, request id), its message naming ``url``."""
+        wrapped = cls(
+            f"{method} {url} answered 404 ({error.message}); {hint}",
+            status_code=error.status_code,
+            headers=error.headers,
+            raw_body=error.raw_body,
+            body=error.body,
+            type=error.type,
+            code=error.code,
+            detail=error.detail,
+            request_id=error.request_id,
+        )
+        wrapped.url = url
+        wrapped.method = method
+        wrapped.attempts = error.attempts
+        return wrapped
+
+
+class CredentialsError(MistralError):
+    """Cloud credentials could not be obtained or renewed (Google Application Default
+    Credentials not found, a refresh refused, google-auth not installed); nothing was sent.
+    The message names the cause, never a token."""
 
 
 class ConflictError(APIStatusError):
@@ -458,3 +514,122 @@ def _describe(job: BatchJob) -> str:
             for error in job.errors[:5]
         )
     return text
+
+
+# -- structured outputs and the tool runner -------------------------------------------------
+
+
+class StructuredOutputError(MistralError):
+    """The model's answer could not be turned into the requested type.
+
+    ``text`` is the answer's text as received (thinking left out); ``completion`` the
+    response it came in (a chat completion, or a conversation response), ``None`` when
+    the text was parsed on its own.
+    """
+
+    def __init__(self, message: str, *, text: str, completion: Any = None) -> None:
+        super().__init__(message)
+        self.text = text
+        self.completion = completion
+
+
+class OutputTruncatedError(StructuredOutputError):
+    """The answer stopped at the token limit (``finish_reason == "length"``).
+
+    Nothing was parsed: the JSON is cut off. Raise ``max_tokens`` or ask for less.
+    """
+
+
+class OutputParseError(StructuredOutputError, ValueError):
+    """The answer is not valid JSON, or a value does not fit the requested type.
+
+    ``path`` is where (``"$"`` for the whole text, ``"$.cities[2].population"``...), and
+    ``reason`` what is wrong there.
+    """
+
+    def __init__(self, path: str, reason: str, *, text: str, completion: Any = None) -> None:
+        super().__init__(f"{path}: {reason}", text=text, completion=completion)
+        self.path = path
+        self.reason = reason
+
+
+class ToolRunError(MistralError):
+    """The tool runner stopped before the model gave a final answer.
+
+    ``messages`` is the transcript so far (for conversations, ``responses``: the answers
+    so far, and ``conversation_id``), so the run can be inspected or resumed.
+    """
+
+    def __init__(self, message: str, *, messages: list[Any], iterations: int) -> None:
+        super().__init__(message)
+        self.messages = messages
+        self.iterations = iterations
+
+
+class ToolIterationLimitError(ToolRunError):
+    """The model was still calling tools after ``max_iterations`` turns.
+
+    ``last_response`` is the model's last answer (its tool calls were answered and are in
+    ``messages``).
+    """
+
+    def __init__(self, max_iterations: int, *, messages: list[Any], last_response: Any) -> None:
+        super().__init__(
+            f"the model still called tools after {max_iterations} turns (max_iterations)",
+            messages=messages,
+            iterations=max_iterations,
+        )
+        self.max_iterations = max_iterations
+        self.last_response = last_response
+
+
+class ToolExecutionError(ToolRunError):
+    """A tool raised and the runner was asked to raise (``raise_tool_errors=True``).
+
+    ``tool_name``, ``call_id`` and ``arguments`` describe the call; the tool's own
+    exception is ``__cause__``.
+    """
+
+    def __init__(
+        self,
+        tool_name: str,
+        call_id: str | None,
+        arguments: Any,
+        error: BaseException,
+        *,
+        messages: list[Any],
+        iterations: int,
+    ) -> None:
+        super().__init__(
+            f"tool {tool_name!r} raised {type(error).__name__}: {error}",
+            messages=messages,
+            iterations=iterations,
+        )
+        self.tool_name = tool_name
+        self.call_id = call_id
+        self.arguments = arguments
+
+
+# -- realtime transcription ------------------------------------------------------------------
+
+
+class RealtimeError(APIStreamError):
+    """The server sent an ``error`` message on a realtime transcription session.
+
+    Raised while reading the session's events (after the events that came before it); the
+    socket is closed. ``event`` is the typed error event (a ``RealtimeErrorEvent``),
+    ``code`` the error's code as text and ``body`` the message as received. Pass
+    ``raise_on_error=False`` to ``transcribe`` to receive error events instead.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        body: Any,
+        code: str | None = None,
+        request_id: str | None = None,
+        event: Any = None,
+    ) -> None:
+        super().__init__(message, body=body, type="error", code=code, request_id=request_id)
+        self.event = event

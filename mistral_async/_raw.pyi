@@ -3,23 +3,26 @@
 
 import builtins
 import datetime as _dt
+import os
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from mistral_async._binary import AsyncBinaryResponse
 from mistral_async._pagination import AsyncPaginator
 from mistral_async._response import RawResponse
 from mistral_async._streaming import AsyncStream
-from mistral_async._types import NotGiven, PollOptions, RequestOptions
+from mistral_async._types import AuthScheme, NotGiven, PollOptions, RequestOptions
 from mistral_async._uploads import FileInput
 from mistral_async.lib.batch import BatchRequestInput, ProgressCallback
 from mistral_async.lib.chat_stream import AsyncChatCompletionStream
 from mistral_async.lib.conversation_stream import AsyncConversationStream
+from mistral_async.lib.parse import AsyncParsedChatCompletionStream, ParsedChatCompletion
+from mistral_async.lib.realtime import AsyncRealtimeTranscriptionSession, AudioFormat, RealtimeClientSession
 from mistral_async.lib.speech import AsyncSpeechStream
+from mistral_async.lib.tools import Approver, ConversationToolRunResult, FunctionTool, ToolRunEvent, ToolRunResult
 from mistral_async.lib.transcription_stream import AsyncTranscriptionStream
-from mistral_async.resources.agents import ReasoningEffort
+from mistral_async.resources.agents import ReasoningEffort, ResponseT
 from mistral_async.resources.batch import BatchJobStatus
 from mistral_async.resources.beta_agents import RequestSource
-from mistral_async.resources.chat import ReasoningEffort
 from mistral_async.resources.conversations import HandoffExecution
 from mistral_async.resources.files import FilePurpose, FileSource, SampleType
 from mistral_async.resources.fine_tuning import Hyperparameters
@@ -47,7 +50,7 @@ from mistral_async.types.rag import GetDeploymentSummariesResponse, IndexMetrics
 from mistral_async.types.skills import CreateSkillVersionResponse, ListSkillVersionsResponse, ListSkillsResponse, Skill, SkillDefinition
 from mistral_async.types.users import ListOrganizationsResponse, ListWorkspacesResponse, UserIdentity, UserOrganization, UserWorkspace
 from mistral_async.types.workflows import BatchExecutionResponse, DeploymentDetailResponse, DeploymentListResponse, DeploymentLogRecord, DeploymentLogSearchResponse, DeploymentResourceConfig, DeploymentResourceConfigUpdate, DeploymentResponse, DeploymentWorkerListResponse, DeploymentWorkerResponse, DeploymentWorkerSpecInput, ExecutionLogRecord, ExecutionLogSearchResponse, ExecutionTraceInfoResponse, ListWorkflowEventResponse, ManagedDeploymentResponse, NetworkEncodedInput, PartialScheduleDefinition, QueryWorkflowResponse, ScheduleDefinition, ScheduleDefinitionOutput, SignalWorkflowResponse, StreamError, StreamEventSseErrorData, StreamEventSsePayload, UpdateWorkflowResponse, WorkflowArchiveResponse, WorkflowBasicDefinition, WorkflowBulkArchiveResponse, WorkflowBulkUnarchiveResponse, WorkflowExecutionListResponse, WorkflowExecutionResponse, WorkflowExecutionSyncResponse, WorkflowExecutionTraceEventsResponse, WorkflowExecutionTraceOTelResponse, WorkflowExecutionTraceSummaryResponse, WorkflowExecutionWithoutResultResponse, WorkflowGetResponse, WorkflowListResponse, WorkflowMetrics, WorkflowRegistration, WorkflowRegistrationGetResponse, WorkflowRegistrationListResponse, WorkflowScheduleListResponse, WorkflowScheduleResponse, WorkflowUnarchiveResponse, WorkflowUpdateResponse, WorkflowsWorkerSpecUpdate
-from typing import Any, Literal, TypeVar, Unpack
+from typing import Any, Literal, TypeVar, Unpack, overload
 
 T = TypeVar("T")
 
@@ -544,14 +547,77 @@ class AsyncAgentsWithRawResponse:
         **options: Unpack[RequestOptions],
     ) -> AsyncChatCompletionStream:
         """Stream an agent completion: the same parameters as :meth:`complete`."""
+    async def parse(
+        self,
+        *,
+        agent_id: str,
+        messages: Sequence[MessageParam],
+        response_format: type[ResponseT] | Mapping[str, Any],
+        max_tokens: int | NotGiven | None = ...,
+        stop: str | Sequence[str] | NotGiven | None = ...,
+        random_seed: int | NotGiven | None = ...,
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        tools: Sequence[Tool | Mapping[str, Any]] | NotGiven | None = ...,
+        tool_choice: ToolChoice | Literal['auto', 'none', 'any', 'required'] | Mapping[str, Any] | NotGiven = ...,
+        presence_penalty: float | NotGiven | None = ...,
+        frequency_penalty: float | NotGiven | None = ...,
+        n: int | NotGiven | None = ...,
+        prediction: Prediction | Mapping[str, Any] | NotGiven = ...,
+        parallel_tool_calls: bool | NotGiven = ...,
+        reasoning_effort: ReasoningEffort | NotGiven | None = ...,
+        prompt_mode: Literal['reasoning'] | NotGiven | None = ...,
+        guardrails: Sequence[Mapping[str, Any]] | NotGiven | None = ...,
+        prompt_cache_key: str | NotGiven | None = ...,
+        service_tier: Literal['auto', 'standard_only'] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ParsedChatCompletion[ResponseT]]:
+        """Ask an agent for an answer that is an instance of ``response_format``."""
+    def parse_stream(
+        self,
+        *,
+        agent_id: str,
+        messages: Sequence[MessageParam],
+        response_format: type[ResponseT] | Mapping[str, Any],
+        max_tokens: int | NotGiven | None = ...,
+        stop: str | Sequence[str] | NotGiven | None = ...,
+        random_seed: int | NotGiven | None = ...,
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        tools: Sequence[Tool | Mapping[str, Any]] | NotGiven | None = ...,
+        tool_choice: ToolChoice | Literal['auto', 'none', 'any', 'required'] | Mapping[str, Any] | NotGiven = ...,
+        presence_penalty: float | NotGiven | None = ...,
+        frequency_penalty: float | NotGiven | None = ...,
+        n: int | NotGiven | None = ...,
+        prediction: Prediction | Mapping[str, Any] | NotGiven = ...,
+        parallel_tool_calls: bool | NotGiven = ...,
+        reasoning_effort: ReasoningEffort | NotGiven | None = ...,
+        prompt_mode: Literal['reasoning'] | NotGiven | None = ...,
+        guardrails: Sequence[Mapping[str, Any]] | NotGiven | None = ...,
+        prompt_cache_key: str | NotGiven | None = ...,
+        service_tier: Literal['auto', 'standard_only'] | NotGiven | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncParsedChatCompletionStream:
+        """Stream an agent's structured output: the same parameters as :meth:`parse`."""
+    async def run_tools(
+        self,
+        *,
+        agent_id: str,
+        messages: Sequence[MessageParam],
+        tools: Sequence[FunctionTool[..., Any] | Any],
+        max_iterations: int = ...,
+        approve: Approver | None = ...,
+        raise_tool_errors: bool = ...,
+        **kwargs: Any,
+    ) -> RawResponse[ToolRunResult]:
+        """Let an agent call ``tools`` (Python functions) until it answers."""
 
 
 class AsyncAudioWithRawResponse:
-    """Audio: ``transcriptions`` (hand-written), ``speech`` and ``voices`` (generated). (raw responses)"""
+    """Audio: ``transcriptions`` and ``realtime`` (hand-written), ``speech`` and ``voices`` (raw responses)"""
 
     speech: AsyncAudioSpeechWithRawResponse
     voices: AsyncAudioVoicesWithRawResponse
     transcriptions: AsyncTranscriptionsWithRawResponse
+    realtime: AsyncRealtimeTranscriptionWithRawResponse
 
 
 class AsyncAudioSpeechWithRawResponse:
@@ -927,6 +993,86 @@ class AsyncChatWithRawResponse:
         **options: Unpack[RequestOptions],
     ) -> AsyncChatCompletionStream:
         """Stream a chat completion: the same parameters as :meth:`complete`."""
+    async def parse(
+        self,
+        *,
+        model: str,
+        messages: Sequence[MessageParam],
+        response_format: type[ResponseT] | Mapping[str, Any],
+        temperature: float | NotGiven | None = ...,
+        top_p: float | NotGiven | None = ...,
+        max_tokens: int | NotGiven | None = ...,
+        stop: str | Sequence[str] | NotGiven | None = ...,
+        random_seed: int | NotGiven | None = ...,
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        tools: Sequence[Tool | Mapping[str, Any]] | NotGiven | None = ...,
+        tool_choice: ToolChoice | Literal['auto', 'none', 'any', 'required'] | Mapping[str, Any] | NotGiven = ...,
+        presence_penalty: float | NotGiven | None = ...,
+        frequency_penalty: float | NotGiven | None = ...,
+        n: int | NotGiven | None = ...,
+        prediction: Prediction | Mapping[str, Any] | NotGiven = ...,
+        parallel_tool_calls: bool | NotGiven = ...,
+        reasoning_effort: ReasoningEffort | NotGiven | None = ...,
+        prompt_mode: Literal['reasoning'] | NotGiven | None = ...,
+        guardrails: Sequence[Mapping[str, Any]] | NotGiven | None = ...,
+        prompt_cache_key: str | NotGiven | None = ...,
+        service_tier: Literal['auto', 'standard_only'] | NotGiven | None = ...,
+        safe_prompt: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[ParsedChatCompletion[ResponseT]]:
+        """Create a chat completion whose answer is an instance of ``response_format``."""
+    def parse_stream(
+        self,
+        *,
+        model: str,
+        messages: Sequence[MessageParam],
+        response_format: type[ResponseT] | Mapping[str, Any],
+        temperature: float | NotGiven | None = ...,
+        top_p: float | NotGiven | None = ...,
+        max_tokens: int | NotGiven | None = ...,
+        stop: str | Sequence[str] | NotGiven | None = ...,
+        random_seed: int | NotGiven | None = ...,
+        metadata: Mapping[str, Any] | NotGiven | None = ...,
+        tools: Sequence[Tool | Mapping[str, Any]] | NotGiven | None = ...,
+        tool_choice: ToolChoice | Literal['auto', 'none', 'any', 'required'] | Mapping[str, Any] | NotGiven = ...,
+        presence_penalty: float | NotGiven | None = ...,
+        frequency_penalty: float | NotGiven | None = ...,
+        n: int | NotGiven | None = ...,
+        prediction: Prediction | Mapping[str, Any] | NotGiven = ...,
+        parallel_tool_calls: bool | NotGiven = ...,
+        reasoning_effort: ReasoningEffort | NotGiven | None = ...,
+        prompt_mode: Literal['reasoning'] | NotGiven | None = ...,
+        guardrails: Sequence[Mapping[str, Any]] | NotGiven | None = ...,
+        prompt_cache_key: str | NotGiven | None = ...,
+        service_tier: Literal['auto', 'standard_only'] | NotGiven | None = ...,
+        safe_prompt: bool | NotGiven = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncParsedChatCompletionStream:
+        """Stream a structured output: the same parameters as :meth:`parse`."""
+    async def run_tools(
+        self,
+        *,
+        model: str,
+        messages: Sequence[MessageParam],
+        tools: Sequence[FunctionTool[..., Any] | Any],
+        max_iterations: int = ...,
+        approve: Approver | None = ...,
+        raise_tool_errors: bool = ...,
+        **kwargs: Any,
+    ) -> RawResponse[ToolRunResult]:
+        """Let the model call ``tools`` (Python functions) until it answers."""
+    async def run_tools_stream(
+        self,
+        *,
+        model: str,
+        messages: Sequence[MessageParam],
+        tools: Sequence[FunctionTool[..., Any] | Any],
+        max_iterations: int = ...,
+        approve: Approver | None = ...,
+        raise_tool_errors: bool = ...,
+        **kwargs: Any,
+    ) -> AsyncIterator[ToolRunEvent]:
+        """:meth:`run_tools`, streamed: ``async for event in client.chat.run_tools_stream(...)``."""
 
 
 class AsyncClassifiersWithRawResponse:
@@ -1203,6 +1349,7 @@ class AsyncConversationsWithRawResponse:
         agent_id: str | NotGiven | None = ...,
         agent_version: int | str | NotGiven | None = ...,
         model: str | NotGiven | None = ...,
+        output_type: type[Any] | Mapping[str, Any] | None = ...,
         **options: Unpack[RequestOptions],
     ) -> RawResponse[ConversationResponse]:
         """Start a conversation with a ``model`` or an ``agent_id``, and get its answer."""
@@ -1236,9 +1383,21 @@ class AsyncConversationsWithRawResponse:
         handoff_execution: HandoffExecution | NotGiven = ...,
         completion_args: CompletionArgs | Mapping[str, Any] | NotGiven = ...,
         tool_confirmations: Sequence[ToolCallConfirmation | Mapping[str, Any]] | NotGiven | None = ...,
+        output_type: type[Any] | Mapping[str, Any] | None = ...,
         **options: Unpack[RequestOptions],
     ) -> RawResponse[ConversationResponse]:
         """Add ``inputs`` to a conversation and get the answer."""
+    async def run_tools(
+        self,
+        *,
+        inputs: str | Sequence[ConversationEntry | Mapping[str, Any]],
+        tools: Sequence[FunctionTool[..., Any] | AgentTool | Mapping[str, Any] | Any],
+        max_iterations: int = ...,
+        approve: Approver | None = ...,
+        raise_tool_errors: bool = ...,
+        **kwargs: Any,
+    ) -> RawResponse[ConversationToolRunResult]:
+        """Start a conversation and answer its function calls with Python functions."""
     async def get_history(
         self,
         conversation_id: str,
@@ -1282,6 +1441,7 @@ class AsyncConversationsWithRawResponse:
         agent_id: str | NotGiven | None = ...,
         agent_version: int | str | NotGiven | None = ...,
         model: str | NotGiven | None = ...,
+        output_type: type[Any] | Mapping[str, Any] | None = ...,
         **options: Unpack[RequestOptions],
     ) -> AsyncConversationStream:
         """Start a conversation and stream its answer: the same parameters as :meth:`start`."""
@@ -1294,6 +1454,7 @@ class AsyncConversationsWithRawResponse:
         handoff_execution: HandoffExecution | NotGiven = ...,
         completion_args: CompletionArgs | Mapping[str, Any] | NotGiven = ...,
         tool_confirmations: Sequence[ToolCallConfirmation | Mapping[str, Any]] | NotGiven | None = ...,
+        output_type: type[Any] | Mapping[str, Any] | None = ...,
         **options: Unpack[RequestOptions],
     ) -> AsyncConversationStream:
         """Add inputs to a conversation and stream the answer: the parameters of :meth:`append`."""
@@ -2442,6 +2603,57 @@ class AsyncRagSearchIndexesWithRawResponse:
         """Update Index Metrics."""
 
 
+class AsyncRealtimeWithRawResponse:
+    """Realtime: ``sessions`` mints the short-lived tokens of browser apps. (raw responses)"""
+
+    sessions: AsyncRealtimeSessionsWithRawResponse
+
+
+class AsyncRealtimeSessionsWithRawResponse:
+    """Client sessions: short-lived realtime tokens for apps that must not hold the API key. (raw responses)"""
+
+    async def create(
+        self,
+        *,
+        model: str,
+        purpose: str = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[RealtimeClientSession]:
+        """Mint a short-lived token (``rt_...``) scoped to ``model`` (``POST /v1/client/sessions``)."""
+
+
+class AsyncRealtimeTranscriptionWithRawResponse:
+    """Realtime transcription: stream audio over a WebSocket, get the text as it is spoken. (raw responses)"""
+
+    def transcribe(
+        self,
+        *,
+        model: str,
+        audio_format: AudioFormat | Mapping[str, Any] | None = ...,
+        target_streaming_delay_ms: int | None = ...,
+        token: str | None = ...,
+        path: str = ...,
+        raise_on_error: bool = ...,
+        heartbeat: float | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncRealtimeTranscriptionSession:
+        """Open a realtime transcription session (when entered with ``async with``)."""
+    def transcribe_stream(
+        self,
+        audio: str | os.PathLike[str] | bytes | bytearray | memoryview | AsyncIterable[bytes] | Iterable[bytes],
+        *,
+        model: str,
+        audio_format: AudioFormat | Mapping[str, Any] | None = ...,
+        target_streaming_delay_ms: int | None = ...,
+        token: str | None = ...,
+        path: str = ...,
+        raise_on_error: bool = ...,
+        heartbeat: float | None = ...,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncRealtimeTranscriptionSession:
+        """Transcribe a whole audio source in one call: iterate the result for its events."""
+
+
 class AsyncSkillsWithRawResponse:
     """``client.beta.skills``: ``list``, ``create``, ``get``, ``delete``, ``update_metadata``, ``... (raw responses)"""
 
@@ -3159,3 +3371,127 @@ class AsyncMistralWithRawResponse:
     audio: AsyncAudioWithRawResponse
     agents: AsyncAgentsWithRawResponse
     beta: AsyncBetaWithRawResponse
+    realtime: AsyncRealtimeWithRawResponse
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = ...,
+        query: Mapping[str, Any] | None = ...,
+        cast_to: None = ...,
+        auth: AuthScheme = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Any]: ...
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = ...,
+        query: Mapping[str, Any] | None = ...,
+        cast_to: type[T],
+        auth: AuthScheme = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[T]: ...
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = ...,
+        query: Mapping[str, Any] | None = ...,
+        cast_to: Any,
+        auth: AuthScheme = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Any]: ...
+
+
+class AsyncMistralAzureWithRawResponse:
+    """AsyncMistralAzure.with_raw_response: methods return a RawResponse."""
+
+    chat: AsyncChatWithRawResponse
+    ocr: AsyncOcrWithRawResponse
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = ...,
+        query: Mapping[str, Any] | None = ...,
+        cast_to: None = ...,
+        auth: AuthScheme = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Any]: ...
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = ...,
+        query: Mapping[str, Any] | None = ...,
+        cast_to: type[T],
+        auth: AuthScheme = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[T]: ...
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = ...,
+        query: Mapping[str, Any] | None = ...,
+        cast_to: Any,
+        auth: AuthScheme = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Any]: ...
+
+
+class AsyncMistralGCPWithRawResponse:
+    """AsyncMistralGCP.with_raw_response: methods return a RawResponse."""
+
+    chat: AsyncChatWithRawResponse
+    fim: AsyncFimWithRawResponse
+    ocr: AsyncOcrWithRawResponse
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = ...,
+        query: Mapping[str, Any] | None = ...,
+        cast_to: None = ...,
+        auth: AuthScheme = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Any]: ...
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = ...,
+        query: Mapping[str, Any] | None = ...,
+        cast_to: type[T],
+        auth: AuthScheme = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[T]: ...
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = ...,
+        query: Mapping[str, Any] | None = ...,
+        cast_to: Any,
+        auth: AuthScheme = ...,
+        **options: Unpack[RequestOptions],
+    ) -> RawResponse[Any]: ...
