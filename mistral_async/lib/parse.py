@@ -449,3 +449,48 @@ def __getattr__(name: str) -> Any:
 
         return getattr(module, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# ------------------------------------------------------------------------------ resources
+
+
+async def request_parsed(
+    resource: Any, request_cls: Any, path: str, cast: Any, given: dict[str, Any], options: Any
+) -> Any:
+    """The ``parse`` of a completion resource (chat, agents): ``given`` are its parameters."""
+    from .._response import RawResponse
+    from ..resources._base import body_of
+
+    spec = output_spec(given.pop("response_format"))
+    given["response_format"] = spec.response_format
+    body = body_of(request_cls.validated(**given))
+    if resource._client._raw:
+        raw = await resource._request("POST", path, cast, options, body=body)
+        return RawResponse(
+            raw.status_code,
+            raw.headers,
+            raw.content,
+            lambda: parse_completion(raw.parse(), spec),
+        )
+    completion = await resource._request("POST", path, cast, options, body=body)
+    return parse_completion(completion, spec)
+
+
+def open_parsed_stream(
+    resource: Any, request_cls: Any, path: str, chunk: Any, kwargs: dict[str, Any]
+) -> AsyncParsedChatCompletionStream:
+    """The ``parse_stream`` of a completion resource (chat, agents)."""
+    from ..resources._base import body_of, split_options
+
+    options = split_options(kwargs)
+    if "response_format" not in kwargs:
+        raise TypeError("parse_stream() missing required keyword argument 'response_format'")
+    spec = output_spec(kwargs.pop("response_format"))
+    body = body_of(
+        request_cls.validated(**kwargs, response_format=spec.response_format, stream=True)
+    )
+    stream: AsyncParsedChatCompletionStream = resource._stream(
+        AsyncParsedChatCompletionStream, path, chunk_events(chunk), options, body=body
+    )
+    stream._spec = spec
+    return stream

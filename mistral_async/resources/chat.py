@@ -5,15 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from .._response import RawResponse
 from .._types import DEFAULT_TOOL_ITERATIONS, NOT_GIVEN, NotGiven
 from ..lib.chat_stream import AsyncChatCompletionStream
 from ..lib.parse import (
     AsyncParsedChatCompletionStream,
     ParsedChatCompletion,
-    chunk_events,
-    output_spec,
-    parse_completion,
+    open_parsed_stream,
+    request_parsed,
 )
 from ..types.chat import (
     ChatCompletionRequest,
@@ -152,24 +150,9 @@ class AsyncChat(AsyncResource):
         value) when it is not JSON of the type; both keep the text. A type that cannot be
         described raises :class:`~mistral_async.InvalidParameterError` before sending.
         """
-        given = params(locals())
-        spec = output_spec(given.pop("response_format"))
-        given["response_format"] = spec.response_format
-        body = body_of(ChatCompletionRequest.validated(**given))
-        if self._client._raw:
-            raw: RawResponse[ChatCompletionResponse] = await self._request(
-                "POST", _PATH, _completion, options, body=body
-            )
-            return RawResponse(  # type: ignore[return-value] # typed by _raw.pyi
-                raw.status_code,
-                raw.headers,
-                raw.content,
-                lambda: parse_completion(raw.parse(), spec),
-            )
-        completion: ChatCompletionResponse = await self._request(
-            "POST", _PATH, _completion, options, body=body
+        result: ParsedChatCompletion[ResponseT] = await request_parsed(
+            self, ChatCompletionRequest, _PATH, _completion, params(locals()), options
         )
-        result: ParsedChatCompletion[ResponseT] = parse_completion(completion, spec)
         return result
 
     @stream_twin(parse)
@@ -180,20 +163,7 @@ class AsyncChat(AsyncResource):
         ``snapshot`` of the text so far and the ``partial`` object parsed from it.
         ``await stream.get_final_completion()`` gives the :class:`ParsedChatCompletion`.
         """
-        options = split_options(kwargs)
-        if "response_format" not in kwargs:
-            raise TypeError("parse_stream() missing required keyword argument 'response_format'")
-        spec = output_spec(kwargs.pop("response_format"))
-        body = body_of(
-            ChatCompletionRequest.validated(
-                **kwargs, response_format=spec.response_format, stream=True
-            )
-        )
-        stream: AsyncParsedChatCompletionStream = self._stream(
-            AsyncParsedChatCompletionStream, _PATH, chunk_events(_chunk), options, body=body
-        )
-        stream._spec = spec
-        return stream
+        return open_parsed_stream(self, ChatCompletionRequest, _PATH, _chunk, kwargs)
 
     async def run_tools(
         self,
