@@ -258,15 +258,7 @@ class BaseAsyncClient:
         from yarl import URL
 
         encoded = str(URL(path))
-        if cast_to is None:
-            cast: Callable[[Any], Any] = _as_is
-        else:
-            from ._converter import structure
-
-            target = cast_to
-
-            def cast(data: Any) -> Any:
-                return structure(data, target)
+        cast = _as_is if cast_to is None else _cast_for(cast_to)
 
         return await self._core.request(
             self._config,
@@ -505,3 +497,27 @@ def _make_tracer(tracing: bool | None, provider: Any, content: bool | None) -> A
 
 def _as_is(data: Any) -> Any:
     return data
+
+
+_casts: dict[Any, Callable[[Any], Any]] = {}
+
+
+def _cast_for(target: Any) -> Callable[[Any], Any]:
+    """The parse function of ``cast_to``: one per type, so that cached answers built by it
+    are recognised (and its converter hooks are built once)."""
+    try:
+        cast = _casts.get(target)
+    except TypeError:  # an unhashable type expression: built each time
+        cast = None
+        hashable = False
+    else:
+        hashable = True
+    if cast is None:
+        from ._converter import structure
+
+        def cast(data: Any) -> Any:
+            return structure(data, target)
+
+        if hashable and len(_casts) < 256:
+            _casts[target] = cast
+    return cast

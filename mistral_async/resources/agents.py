@@ -7,12 +7,6 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from .._types import DEFAULT_TOOL_ITERATIONS, NOT_GIVEN, NotGiven
 from ..lib.chat_stream import AsyncChatCompletionStream
-from ..lib.parse import (
-    AsyncParsedChatCompletionStream,
-    ParsedChatCompletion,
-    open_parsed_stream,
-    request_parsed,
-)
 from ..types.agents import AgentsCompletionRequest
 from ..types.chat import (
     ChatCompletionResponse,
@@ -29,6 +23,7 @@ if TYPE_CHECKING:
     from typing import Unpack
 
     from .._types import RequestOptions
+    from ..lib.parse import AsyncParsedChatCompletionStream, ParsedChatCompletion
     from ..lib.tools import Approver, FunctionTool, ToolRunResult
 
 __all__ = ["AsyncAgents"]
@@ -137,8 +132,11 @@ class AsyncAgents(AsyncResource):
         answer as that type. Raises :class:`~mistral_async.OutputTruncatedError` or
         :class:`~mistral_async.OutputParseError` when the answer does not parse.
         """
+        given = params(locals())  # before the import below adds a local
+        from ..lib.parse import request_parsed  # structured outputs load on first use
+
         result: ParsedChatCompletion[ResponseT] = await request_parsed(
-            self, AgentsCompletionRequest, _PATH, _completion, params(locals()), options
+            self, AgentsCompletionRequest, _PATH, _completion, given, options
         )
         return result
 
@@ -149,6 +147,8 @@ class AsyncAgents(AsyncResource):
         Events are :class:`~mistral_async.lib.parse.ParsedChunk`;
         ``await stream.get_final_completion()`` gives the :class:`ParsedChatCompletion`.
         """
+        from ..lib.parse import open_parsed_stream
+
         return open_parsed_stream(self, AgentsCompletionRequest, _PATH, _chunk, kwargs)
 
     async def run_tools(
@@ -180,3 +180,12 @@ class AsyncAgents(AsyncResource):
             return complete(agent_id=agent_id, messages=transcript, tools=definitions, **kwargs)
 
         return await chat_run(turn, messages, box, max_iterations)
+
+
+def __getattr__(name: str) -> Any:
+    # Structured outputs load on first use; their stream class is still found here.
+    if name == "AsyncParsedChatCompletionStream":
+        from ..lib.parse import AsyncParsedChatCompletionStream
+
+        return AsyncParsedChatCompletionStream
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

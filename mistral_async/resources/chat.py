@@ -7,12 +7,6 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from .._types import DEFAULT_TOOL_ITERATIONS, NOT_GIVEN, NotGiven
 from ..lib.chat_stream import AsyncChatCompletionStream
-from ..lib.parse import (
-    AsyncParsedChatCompletionStream,
-    ParsedChatCompletion,
-    open_parsed_stream,
-    request_parsed,
-)
 from ..types.chat import (
     ChatCompletionRequest,
     ChatCompletionResponse,
@@ -29,6 +23,7 @@ if TYPE_CHECKING:
     from typing import Unpack
 
     from .._types import RequestOptions
+    from ..lib.parse import AsyncParsedChatCompletionStream, ParsedChatCompletion
     from ..lib.tools import Approver, Emit, FunctionTool, ToolRunEvent, ToolRunResult
 
 __all__ = ["AsyncChat"]
@@ -150,8 +145,11 @@ class AsyncChat(AsyncResource):
         value) when it is not JSON of the type; both keep the text. A type that cannot be
         described raises :class:`~mistral_async.InvalidParameterError` before sending.
         """
+        given = params(locals())  # before the import below adds a local
+        from ..lib.parse import request_parsed  # structured outputs load on first use
+
         result: ParsedChatCompletion[ResponseT] = await request_parsed(
-            self, ChatCompletionRequest, _PATH, _completion, params(locals()), options
+            self, ChatCompletionRequest, _PATH, _completion, given, options
         )
         return result
 
@@ -163,6 +161,8 @@ class AsyncChat(AsyncResource):
         ``snapshot`` of the text so far and the ``partial`` object parsed from it.
         ``await stream.get_final_completion()`` gives the :class:`ParsedChatCompletion`.
         """
+        from ..lib.parse import open_parsed_stream
+
         return open_parsed_stream(self, ChatCompletionRequest, _PATH, _chunk, kwargs)
 
     async def run_tools(
@@ -258,3 +258,12 @@ class AsyncChat(AsyncResource):
             return chat_run(turn, messages, box, max_iterations, streaming=streaming, emit=emit)
 
         return run
+
+
+def __getattr__(name: str) -> Any:
+    # Structured outputs load on first use; their stream class is still found here.
+    if name == "AsyncParsedChatCompletionStream":
+        from ..lib.parse import AsyncParsedChatCompletionStream
+
+        return AsyncParsedChatCompletionStream
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
