@@ -35,16 +35,14 @@ import attrs
 
 from ._errors import InvalidParameterError
 from ._json import dumps, loads
-from ._types import NOT_GIVEN, Headers
+from ._types import CACHE_MUTATE, CACHE_READ, CREDENTIAL_HEADERS, NOT_GIVEN, Headers
 
 __all__ = ["Cache", "CacheBackend", "CacheStats"]
 
 log: Final = logging.getLogger("mistral_async")
 
-READ: Final = 1
-"""A call whose answer is looked up in the cache and stored there."""
-MUTATE: Final = 2
-"""A call that changes what some cached reads answered: they are dropped."""
+READ: Final = CACHE_READ
+MUTATE: Final = CACHE_MUTATE
 
 _COMPUTATIONS: Final = frozenset(
     {
@@ -62,7 +60,6 @@ _COLLECTIONS: Final = ("/v1/models", "/v1/files", "/v1/agents", "/v1/libraries")
 _VOLATILE: Final = re.compile(r"/(status|url|signed-url|signed_url|[a-z_-]*signed-url|content)$")
 # Mutations under another path that change a cached collection.
 _ALIASES: Final = {"/v1/fine_tuning/models": "/v1/models"}
-_SECRET: Final = frozenset({"authorization", "x-api-key", "api-key", "proxy-authorization"})
 _NOT_STORED: Final = frozenset({"set-cookie", "connection", "keep-alive", "transfer-encoding"})
 
 
@@ -282,12 +279,9 @@ class Cache:
                 return 0
             if asked:
                 return READ
-            for collection in _COLLECTIONS:
-                if path.startswith(collection) and (
-                    len(path) == len(collection) or path[len(collection)] == "/"
-                ):
-                    return 0 if _VOLATILE.search(path) else READ
-            return 0
+            if _cached_collection(path) is None or _VOLATILE.search(path):
+                return 0
+            return READ
         if method == "POST" and (asked or (asked is None and path in _COMPUTATIONS)):
             return READ
         if asked:
@@ -469,7 +463,7 @@ def _who_and_headers(base_url: str, headers: Mapping[str, str]) -> tuple[str, st
     what = hashlib.sha256()
     for name, value in sorted(headers.items()):
         lowered = name.lower()
-        if lowered in _SECRET:
+        if lowered in CREDENTIAL_HEADERS:
             who.update(b"\0" + lowered.encode() + b"\0" + value.encode())
         else:
             what.update(f"{lowered}\0{value}\n".encode())
@@ -481,10 +475,16 @@ def _path_of(key: str) -> str:
 
 
 def _collection_of(path: str) -> str | None:
-    """The cached collection a path belongs to (``/v1/models`` for ``/v1/models/x``)."""
+    """The cached collection a mutation of ``path`` changes (``/v1/models`` for
+    ``/v1/models/x`` and for ``/v1/fine_tuning/models/x``)."""
     for alias, collection in _ALIASES.items():
         if path.startswith(alias):
             return collection
+    return _cached_collection(path)
+
+
+def _cached_collection(path: str) -> str | None:
+    """The collection whose reads are cached that ``path`` is in, if any."""
     for collection in _COLLECTIONS:
         if path.startswith(collection) and (
             len(path) == len(collection) or path[len(collection)] == "/"

@@ -22,23 +22,15 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
+from ._types import CREDENTIAL_HEADERS
+
 __all__ = ["configure_logging"]
 
 log: Final = logging.getLogger("mistral_async")
 
 REDACTED: Final = "<redacted>"
-_CREDENTIALS: Final = frozenset(
-    {
-        "authorization",
-        "proxy-authorization",
-        "x-api-key",
-        "api-key",
-        "cookie",
-        "set-cookie",
-        "x-goog-api-key",
-        "ocp-apim-subscription-key",
-    }
-)
+# The credential headers a request sends, and the ones a response may carry.
+_CREDENTIALS: Final = CREDENTIAL_HEADERS | {"set-cookie", "ocp-apim-subscription-key"}
 # Any other header whose name has one of these words (``x-goog-api-key``,
 # ``x-amz-security-token``...), but not ``x-ratelimit-remaining-tokens-minute``.
 _SECRET_NAME: Final = re.compile(
@@ -103,12 +95,16 @@ def configure_from_env(value: str) -> None:
     configure_logging(name, body_limit=body)
 
 
+def _is_credential(lowered: str) -> bool:
+    return lowered in _CREDENTIALS or _SECRET_NAME.search(lowered) is not None
+
+
 def redacted(headers: Mapping[str, str]) -> dict[str, str]:
     """Headers fit for a log: credential-bearing values replaced."""
     out = {}
     for name, value in headers.items():
         lowered = name.lower()
-        if lowered in _CREDENTIALS or _SECRET_NAME.search(lowered):
+        if _is_credential(lowered):
             out[name] = REDACTED
         else:
             out[name] = value
@@ -120,7 +116,7 @@ def secrets_of(headers: Mapping[str, str]) -> list[str]:
     found = []
     for name, value in headers.items():
         lowered = name.lower()
-        if lowered in _CREDENTIALS or _SECRET_NAME.search(lowered):
+        if _is_credential(lowered):
             secret = value.split(" ", 1)[1] if value[:7].lower() == "bearer " else value
             if len(secret) >= 4:
                 found.append(secret)

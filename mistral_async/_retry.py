@@ -18,7 +18,7 @@ import math
 import random
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from ._errors import APIConnectionError, APIError, APIStatusError
 
@@ -145,17 +145,20 @@ class RetryPolicy:
 
     def log(self, what: str, attempt: int, sleep: float, exc: BaseException | None) -> None:
         """Log one retry at the policy's level (nothing when the level is None)."""
+        self.emit(
+            "Retrying %s in %.2f s (attempt %d of %d failed: %s)",
+            what,
+            sleep,
+            attempt,
+            self.max_retries + 1,
+            _describe(exc),
+        )
+
+    def emit(self, message: str, *args: Any) -> None:
+        """Log a retry message at the policy's level (nothing when the level is None)."""
         level = self.log_level
         if level is not None and log.isEnabledFor(level):
-            log.log(
-                level,
-                "Retrying %s in %.2f s (attempt %d of %d failed: %s)",
-                what,
-                sleep,
-                attempt,
-                self.max_retries + 1,
-                _describe(exc),
-            )
+            log.log(level, message, *args)
 
 
 DEFAULT_POLICY: Final = RetryPolicy(2)

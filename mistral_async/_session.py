@@ -42,7 +42,16 @@ from ._errors import (
 from ._json import dumps, loads
 from ._response import RawResponse, no_content, request_id_of
 from ._retry import RetryDelay, RetryPolicy, call_with_retries
-from ._types import NOT_GIVEN, Headers, NotGiven, RequestOptions, Timeout
+from ._types import (
+    CACHE_MUTATE,
+    CACHE_READ,
+    CREDENTIAL_HEADERS,
+    NOT_GIVEN,
+    Headers,
+    NotGiven,
+    RequestOptions,
+    Timeout,
+)
 from ._uploads import Upload, form_data
 from ._version import __version__
 
@@ -65,9 +74,6 @@ SSE_MEDIA: Final = "text/event-stream"
 AUTH_SCHEMES: Final = frozenset({"bearer", "admin", "x-api-key"})
 """The auth schemes an operation may use (``auth=`` of request() and stream())."""
 _API_KEY_HEADER: Final = "x-api-key"
-_SECRET_HEADERS: Final = frozenset(
-    {"authorization", "proxy-authorization", "cookie", "x-api-key", "api-key"}
-)
 _REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
 _MAX_REDIRECTS: Final = 10
 
@@ -669,15 +675,13 @@ class SessionCore:
         key = ""
         if cache is not None and form is None and not binary:
             plan = cache._plan(method, path, asked)
-            if plan == _READ:
+            if plan == CACHE_READ:
                 key = cache._key(config.base_url, method, path, send_headers, pairs, data)
                 if config.tracer is None:
                     # The fast hit: straight from memory, nothing else prepared.
                     entry = cache._peek(key)
                     if entry is not None:
-                        if entry.cast is cast and not raw:
-                            return entry.result
-                        return _answer(entry.status, entry.headers, entry.content, cast, raw)
+                        return _from_entry(entry, cast, raw)
         elif asked:
             raise InvalidParameterError("cache", "uploads and downloads are never cached")
         url = config.url(path) if config.route is None else config.route(method, path, body, False)
@@ -721,7 +725,7 @@ class SessionCore:
                 from ._logging import body_received
 
                 body_received(method, url, content, send_headers)
-            if plan == _READ:
+            if plan == CACHE_READ:
                 return _fresh(resp, content, cast, raw)
             return _answer(resp.status, resp.headers, content, cast, raw)
 
@@ -729,20 +733,16 @@ class SessionCore:
             nonlocal span
             span = traced
             on_retry = None if traced is None else traced.on_retry
-            if plan == _READ:
+            if plan == CACHE_READ:
                 assert cache is not None
                 entry, result = await cache._fetch(
                     key, path, lambda: call_with_retries(attempt, retry, what, on_retry)
                 )
-                if result is NOT_GIVEN:
-                    if entry.cast is cast and not raw:
-                        return entry.result  # shared by the in-memory store (share_objects)
-                    result = _answer(entry.status, entry.headers, entry.content, cast, raw)
-                return result
+                return _from_entry(entry, cast, raw) if result is NOT_GIVEN else result
             try:
                 return await call_with_retries(attempt, retry, what, on_retry)
             finally:
-                if plan == _MUTATE:
+                if plan == CACHE_MUTATE:
                     assert cache is not None
                     await cache._mutated(path)
 
@@ -859,10 +859,6 @@ def _headers_of(resp: aiohttp.ClientResponse) -> Headers:
     return Headers(list(resp.headers.items()))
 
 
-_READ: Final = 1  # the cache's plans (see _cache.Cache.plan)
-_MUTATE: Final = 2
-
-
 def _answer(
     status: int, headers: Mapping[str, str], content: bytes, cast: Callable[[Any], T], raw: bool
 ) -> Any:
@@ -882,6 +878,14 @@ def _answer(
             lambda: _parse(content, cast, status, request_id_of(resp_headers)),
         )
     return _parse(content, cast, status, None, headers)
+
+
+def _from_entry(entry: Any, cast: Callable[[Any], T], raw: bool) -> Any:
+    """The result of a call answered by the cache: the object the in-memory store shares
+    (``share_objects``) when it was built by this same parse, else parsed from the entry."""
+    if entry.cast is cast and not raw:
+        return entry.result
+    return _answer(entry.status, entry.headers, entry.content, cast, raw)
 
 
 def _fresh(
@@ -1044,7 +1048,7 @@ async def _follow_redirects(
         elif data is not None and not isinstance(data, bytes):
             raise APIConnectionError("Cannot follow a redirect with a streamed request body")
         if url.origin() != target_origin:
-            for name in [k for k in sent if k.lower() in _SECRET_HEADERS]:
+            for name in [k for k in sent if k.lower() in CREDENTIAL_HEADERS]:
                 del sent[name]
         url, query = target, None
         if deadline is not None:

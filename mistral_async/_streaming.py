@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import logging
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from types import TracebackType
-from typing import Any, Final, Generic, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 import aiohttp
 
@@ -42,7 +41,6 @@ __all__ = ["AsyncStream"]
 
 T = TypeVar("T")
 
-log: Final = logging.getLogger("mistral_async")
 
 _DONE = "[DONE]"
 _FOLD_EVERY = 4096
@@ -393,7 +391,7 @@ class AsyncStream(Generic[T]):
             asked = self._decoder.retry
             if asked is not None:
                 delay = max(delay, min(asked / 1000, MAX_RETRY_AFTER))
-            log.info(
+            self._retry.emit(
                 "Resuming %s after event id %r in %.2f s (reconnect %d of %d: %s)",
                 self._what,
                 self._last_id,

@@ -47,6 +47,17 @@ class NotGiven:
 
 NOT_GIVEN: Final = NotGiven()
 
+CREDENTIAL_HEADERS: Final = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "x-api-key", "api-key"}
+)
+"""Request headers that carry credentials (lower case): never sent to another origin on a
+redirect, never logged, and what tells two callers apart in the response cache."""
+
+CACHE_READ: Final = 1
+"""The response cache's plan for a call whose answer is looked up and stored."""
+CACHE_MUTATE: Final = 2
+"""The response cache's plan for a call that changes what some cached reads answered."""
+
 AuthScheme = Literal["bearer", "admin", "x-api-key"]
 """How an operation authenticates: ``Authorization: Bearer <api_key>``, the same with
 the admin key, or the API key in an ``x-api-key`` header."""

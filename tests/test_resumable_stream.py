@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -236,6 +237,29 @@ async def test_reset_mid_stream_resumes_from_the_last_event(
     assert {r["authorization"] for r in server.requests} == {f"Bearer {KEY}"}
     assert {r["body"] for r in server.requests} == {b""}
     await assert_nothing_leaked(server, client)
+
+
+@pytest.mark.anyio
+async def test_resumes_are_logged_at_the_retry_log_level(
+    server: EventServer, client: AsyncMistral, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="mistral_async")
+
+    def resumes() -> list[int]:
+        found = [r.levelno for r in caplog.records if r.getMessage().startswith("Resuming")]
+        caplog.clear()
+        return found
+
+    # The server's script counts requests: three streams, each broken once and resumed.
+    server.script = [events(1, 2, then="reset"), resume_from(2, through=3)] * 3
+    assert await numbers(open_stream(client)) == [1, 2, 3]
+    assert resumes() == [logging.INFO]
+    quiet = client.with_options(retry_log_level=None)
+    assert await numbers(open_stream(quiet)) == [1, 2, 3]
+    assert resumes() == []
+    stream = open_stream(client, options={"retry_log_level": logging.WARNING})
+    assert await numbers(stream) == [1, 2, 3]
+    assert resumes() == [logging.WARNING]
 
 
 @pytest.mark.anyio
