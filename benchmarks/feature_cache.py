@@ -4,9 +4,12 @@ Target (issue "response cache"): a hit costs at most 5% of the CPU of the reques
 replaces. Each case makes the same public call on two clients of the same server: the
 feature's has ``cache=True`` (filled during warm-up), the baseline's has no cache. C1 is
 W3's embeddings request (16 inputs, 16 vectors of 1,024 floats back); C2 one input;
-C3 a short chat completion with ``cache=True``. A hit still pays the method's own work
-(checking the arguments, building the body) before the lookup; C4 makes C2's call through
-``client.request()``, which checks little, to show the cache's own cost.
+C3 a short chat completion with ``cache=True``. A repeated call with plain arguments
+goes from its arguments straight to its entry, skipping the checks and the body it built
+the first time; C4 makes C2's call through ``client.request()``, which has no such
+shortcut: it encodes the body and hashes it on every hit. (A call with attrs objects
+among its arguments, ``UserMessage(...)`` say, is checked again on every hit: about
+20 µs on the machine of the README's figures.)
 """
 
 from __future__ import annotations

@@ -17,6 +17,11 @@ share an answer; the key itself is never stored), the method, the path and a has
 the query, the body and the other request headers. A mutation through the client
 (create, update, delete, archive...) drops the cached reads of the collection it
 changed, and concurrent identical misses send one request.
+
+A method called again with the same plain arguments (strings, numbers, lists and
+dicts of them) on the same client skips the checks and the body building it did the
+first time: the call's arguments lead straight to the entry they produced (see
+``CALL`` in ``_types``). Anything else goes the whole way, and still hits the cache.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ import attrs
 
 from ._errors import InvalidParameterError
 from ._json import dumps, loads
-from ._types import CACHE_MUTATE, CACHE_READ, CREDENTIAL_HEADERS, NOT_GIVEN, Headers
+from ._types import CACHE_MUTATE, CACHE_READ, CREDENTIAL_HEADERS, NOT_GIVEN, CallKey, Headers
 
 __all__ = ["Cache", "CacheBackend", "CacheStats"]
 
@@ -212,6 +217,8 @@ class Cache:
         self._generation = 0
         self._inflight: dict[str, tuple[asyncio.AbstractEventLoop, asyncio.Future[Entry]]] = {}
         self._who: dict[int, tuple[Mapping[str, str], str, tuple[str, str]]] = {}
+        # Method calls seen before -> (config, entry key, cast, raw): see _recall.
+        self._calls: dict[CallKey, tuple[Any, str, Callable[[Any], Any], bool]] = {}
         self._hits = self._misses = self._coalesced = self._stores = 0
         self._evictions = self._expirations = self._invalidations = self._errors = 0
 
@@ -238,6 +245,7 @@ class Cache:
     async def clear(self) -> None:
         """Drop every entry (with a backend: every entry this process wrote)."""
         self._generation += 1
+        self._calls.clear()
         if self._memory is not None:
             self._invalidations += len(self._memory._entries)
             self._memory._entries.clear()
@@ -370,6 +378,33 @@ class Cache:
             await self.invalidate(prefix=collection)
 
     # -- storage ----------------------------------------------------------------------
+
+    def _remember(
+        self, call: CallKey, config: Any, key: str, cast: Callable[[Any], Any], raw: bool
+    ) -> None:
+        """``call`` (a method's arguments on ``config``) sends the request of entry ``key``."""
+        if self._memory is None:
+            return  # a backend's entries are fetched and parsed anyway
+        calls = self._calls
+        if len(calls) >= self.max_entries:
+            calls.clear()
+        calls[call] = (config, key, cast, raw)
+
+    def _recall(
+        self, call: CallKey, config: Any
+    ) -> tuple[Entry, Callable[[Any], Any], bool] | None:
+        """The in-memory hit of a method call seen before: ``(entry, cast, raw)``, counted.
+
+        ``None`` when the call is new, or its entry is gone (expired, evicted, dropped by
+        a mutation): the call then goes the whole way.
+        """
+        found = self._calls.get(call)
+        if found is None or found[0] is not config:
+            return None
+        entry = self._peek(found[1])
+        if entry is None:
+            return None
+        return entry, found[2], found[3]
 
     def _peek(self, key: str) -> Entry | None:
         """A hit from the in-memory store, counted (``None``: a miss, or not in memory)."""

@@ -6,10 +6,20 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["dumps", "loads"]
+__all__ = ["dumps", "loads", "plain_dumps"]
 
 loads: Callable[[bytes | str], Any]
 _dumps_impl: Callable[[Any, Callable[[Any], Any]], bytes]
+plain_dumps: Callable[[Any], bytes]
+"""Encode JSON values only (dicts, lists, tuples, strings, numbers, booleans, None);
+raises ``TypeError`` on other objects, even those ``dumps`` would convert (attrs
+objects, dates, dataclasses, subclasses with orjson). Used for keys of calls: values
+it encodes alike are sent alike."""
+
+
+def _refuse(value: Any) -> Any:
+    raise TypeError(f"not a plain JSON value: {type(value).__name__}")
+
 
 try:
     import orjson
@@ -25,15 +35,34 @@ except ImportError:  # pragma: no cover - depends on the environment
             _encoder_cache[default] = encoder
         return encoder.encode(obj).encode()
 
+    _plain = json.JSONEncoder(
+        ensure_ascii=False, separators=(",", ":"), default=_refuse, allow_nan=True
+    )
+
+    def _stdlib_plain_dumps(obj: Any) -> bytes:
+        return _plain.encode(obj).encode()
+
     loads = json.loads
     _dumps_impl = _stdlib_dumps
+    plain_dumps = _stdlib_plain_dumps
 else:
 
     def _orjson_dumps(obj: Any, default: Callable[[Any], Any]) -> bytes:
         return orjson.dumps(obj, default=default, option=orjson.OPT_NON_STR_KEYS)
 
+    # Subclasses, dataclasses and dates go to _refuse rather than being converted.
+    _PLAIN_OPTIONS = (
+        orjson.OPT_PASSTHROUGH_SUBCLASS
+        | orjson.OPT_PASSTHROUGH_DATACLASS
+        | orjson.OPT_PASSTHROUGH_DATETIME
+    )
+
+    def _orjson_plain_dumps(obj: Any) -> bytes:
+        return orjson.dumps(obj, default=_refuse, option=_PLAIN_OPTIONS)
+
     loads = orjson.loads
     _dumps_impl = _orjson_dumps
+    plain_dumps = _orjson_plain_dumps
 
 
 def dumps(obj: Any, default: Callable[[Any], Any]) -> bytes:

@@ -45,6 +45,7 @@ from ._retry import RetryDelay, RetryPolicy, call_with_retries
 from ._types import (
     CACHE_MUTATE,
     CACHE_READ,
+    CALL,
     CREDENTIAL_HEADERS,
     NOT_GIVEN,
     Headers,
@@ -656,12 +657,16 @@ class SessionCore:
             else None
         )
         send_headers: Mapping[str, str]
-        if (
+        # Prepared headers: the same for every call of this config, so a method call
+        # can be mapped to its cache entry once (the credentials cannot change).
+        prepared = (
             static is not None
             and accept == JSON_MEDIA
             and headers is None
             and (settings is None or not settings.headers_override)
-        ):
+        )
+        if prepared:
+            assert static is not None
             send_headers = static[json_body]
         else:
             send_headers = await _headers(
@@ -678,6 +683,9 @@ class SessionCore:
             if plan == CACHE_READ:
                 key = cache._key(config.base_url, method, path, send_headers, pairs, data)
                 if config.tracer is None:
+                    method_call = CALL.get()
+                    if method_call is not None and settings is None and prepared:
+                        cache._remember(method_call, config, key, cast, raw)
                     # The fast hit: straight from memory, nothing else prepared.
                     entry = cache._peek(key)
                     if entry is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Final, Literal, TypedDict, final
@@ -57,6 +58,14 @@ CACHE_READ: Final = 1
 """The response cache's plan for a call whose answer is looked up and stored."""
 CACHE_MUTATE: Final = 2
 """The response cache's plan for a call that changes what some cached reads answered."""
+
+CallKey = tuple[int, bool, bytes]
+"""A method call, for the response cache: ``(id(config), raw, name and arguments as JSON)``."""
+CALL: Final[contextvars.ContextVar[CallKey | None]] = contextvars.ContextVar(
+    "mistral_async_call", default=None
+)
+"""The method call the session core serves, set while the call runs the first time: the
+core records which cache entry its request maps to, so a repeat goes straight there."""
 
 AuthScheme = Literal["bearer", "admin", "x-api-key"]
 """How an operation authenticates: ``Authorization: Bearer <api_key>``, the same with

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
+import math
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -14,6 +16,8 @@ from aiohttp import web
 from mistral_async import AsyncMistral, InvalidParameterError, Mistral, ResponseValidationError
 from mistral_async._cache import Cache
 from mistral_async.testing import FakeMistral
+from mistral_async.types import UserMessage
+from mistral_async.types.embeddings import EmbeddingRequest
 
 pytestmark = pytest.mark.anyio
 
@@ -333,11 +337,154 @@ async def test_an_answer_that_does_not_parse_is_not_stored() -> None:
     assert calls == 2
 
 
+# -- repeated calls: a caching client goes from the arguments straight to the entry ----
+
+
+def count_checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count the checks embeddings.create runs (``EmbeddingRequest.validated``)."""
+    counter = [0]
+    original = EmbeddingRequest.validated.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: Any, *args: Any, **kwargs: Any) -> Any:
+        counter[0] += 1
+        return original(cls, *args, **kwargs)
+
+    monkeypatch.setattr(EmbeddingRequest, "validated", classmethod(counting))
+    return counter
+
+
+async def test_a_repeated_call_skips_its_checks(
+    fake_mistral: FakeMistral, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checks = count_checks(monkeypatch)
+    async with client_for(fake_mistral) as client:
+        first = await client.embeddings.create(model="mistral-embed", inputs=["a"])
+        for _ in range(3):
+            assert await client.embeddings.create(model="mistral-embed", inputs=["a"]) is first
+        assert checks == [1]
+        other = await client.embeddings.create(model="mistral-embed", inputs=["b"])
+        assert other is not first
+        # Per-call options other than cache= take the whole way, and still hit.
+        assert (
+            await client.embeddings.create(model="mistral-embed", inputs=["a"], timeout=9) is first
+        )
+        assert checks == [3]
+        assert client.cache is not None
+        assert (client.cache.stats.hits, client.cache.stats.misses) == (4, 2)
+    assert sent(fake_mistral, "/v1/embeddings") == 2
+
+
+async def test_a_repeated_call_still_expires_and_is_dropped(fake_mistral: FakeMistral) -> None:
+    async with client_for(fake_mistral, cache=Cache(ttl=0.2)) as client:
+        cache = client.cache
+        assert cache is not None
+
+        async def embed() -> None:
+            await client.embeddings.create(model="mistral-embed", inputs=["a"])
+
+        await embed()
+        await embed()
+        await asyncio.sleep(0.3)
+        await embed()  # expired: sent again
+        await embed()
+        assert await cache.invalidate(prefix="/v1/embeddings") == 1
+        await embed()  # dropped: sent again
+        await cache.clear()
+        await embed()
+    assert sent(fake_mistral, "/v1/embeddings") == 4
+
+
+async def test_a_repeated_call_never_crosses_keys() -> None:
+    seen: list[str] = []
+
+    async def embeddings(request: web.Request) -> web.Response:
+        key = request.headers["Authorization"].removeprefix("Bearer ")
+        seen.append(key)
+        return web.json_response(
+            {"id": "e", "object": "list", "model": key[-4:], "data": [], "usage": {}}
+        )
+
+    keys = iter(["sk-one-0001", "sk-four-0004", "sk-one-0001"])
+    shared = Cache()
+    async with _server(embeddings, "/v1/embeddings", "POST") as url:
+        one = AsyncMistral(api_key="sk-one-0001", server_url=url, cache=shared)
+        rotating = AsyncMistral(api_key=lambda: next(keys), server_url=url, cache=shared)
+        async with one, rotating:
+            two = one.with_options(api_key="sk-two-0002")
+            owners = [
+                (await client.embeddings.create(model="m", inputs=["a"])).model
+                for client in (one, one, two, two)
+            ]
+            per_call = await one.embeddings.create(model="m", inputs=["a"], api_key="sk-three-0003")
+            # A key callable is read on every call: one, four, one.
+            owners += [
+                (await rotating.embeddings.create(model="m", inputs=["a"])).model for _ in range(3)
+            ]
+            assert shared.stats.hits == 4
+    assert seen == ["sk-one-0001", "sk-two-0002", "sk-three-0003", "sk-four-0004"]
+    assert per_call.model == "0003"
+    assert owners == ["0001", "0001", "0002", "0002", "0001", "0004", "0001"]
+
+
+class EmbedModel(enum.Enum):
+    EMBED = "mistral-embed"
+
+
+async def test_arguments_that_are_not_plain_values_are_checked_every_time(
+    fake_mistral: FakeMistral,
+) -> None:
+    async with client_for(fake_mistral) as client:
+        for _ in range(2):
+            await client.embeddings.create(model="mistral-embed", inputs=["a"])
+            await client.embeddings.create(
+                model="mistral-embed", inputs=["a"], output_dimension=None
+            )
+        # Each encodes as a cached call does, but is not what the API takes.
+        with pytest.raises(InvalidParameterError, match="model"):
+            await client.embeddings.create(model=EmbedModel.EMBED, inputs=["a"])  # type: ignore[arg-type]
+        with pytest.raises(InvalidParameterError, match="output_dimension"):
+            await client.embeddings.create(
+                model="mistral-embed",
+                inputs=["a"],
+                output_dimension=math.nan,  # type: ignore[arg-type]
+            )
+        # attrs messages go the whole way, and still hit.
+        for _ in range(2):
+            await client.chat.complete(
+                model="mistral-small-latest", messages=[UserMessage(content="Hi")], cache=True
+            )
+    assert sent(fake_mistral, "/v1/embeddings") == 2
+    assert sent(fake_mistral, "/v1/chat/completions") == 1
+
+
+async def test_raw_and_parsed_repeats_are_answered_apart(fake_mistral: FakeMistral) -> None:
+    async with client_for(fake_mistral) as client:
+        parsed = await client.embeddings.create(model="mistral-embed", inputs=["a"])
+        raw = client.with_raw_response
+        for _ in range(2):
+            answer = await raw.embeddings.create(model="mistral-embed", inputs=["a"])
+            assert answer.status_code == 200
+            assert answer.parse() == parsed
+        assert await client.embeddings.create(model="mistral-embed", inputs=["a"]) is parsed
+    assert sent(fake_mistral, "/v1/embeddings") == 1
+
+
+async def test_a_generated_read_is_repeated_from_the_cache(fake_mistral: FakeMistral) -> None:
+    async with client_for(fake_mistral) as client:
+        voice = await client.audio.voices.create(name="calm", sample_audio="UklGRg==")
+        first = await client.audio.voices.get(voice.id, cache=True)
+        assert await client.audio.voices.get(voice.id, cache=True) is first
+        assert await client.audio.voices.get(voice.id) is not first  # not cached unless asked
+    assert sent(fake_mistral, f"/v1/audio/voices/{voice.id}") == 2
+
+
 @contextlib.asynccontextmanager
-async def _server(handler: Any) -> AsyncIterator[str]:
-    """An aiohttp server answering ``GET /v1/models`` with ``handler``."""
+async def _server(
+    handler: Any, path: str = "/v1/models", method: str = "GET"
+) -> AsyncIterator[str]:
+    """An aiohttp server answering ``method path`` (``GET /v1/models``) with ``handler``."""
     app = web.Application()
-    app.router.add_get("/v1/models", handler)
+    app.router.add_route(method, path, handler)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
-from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, overload
+import math
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from typing import TYPE_CHECKING, Any, Concatenate, Final, ParamSpec, TypeVar, overload
 
 from .._converter import Model, converter
+from .._json import plain_dumps
 from .._pagination import AsyncPaginator
-from .._types import NOT_GIVEN, REQUEST_OPTION_NAMES
+from .._types import CALL, NOT_GIVEN, REQUEST_OPTION_NAMES, CallKey
 
 if TYPE_CHECKING:
     from .._client import AsyncMistral
@@ -16,7 +19,7 @@ if TYPE_CHECKING:
     from .._streaming import AsyncStream
     from .._types import RequestOptions
 
-__all__ = ["AsyncResource", "cast_to", "stream_twin"]
+__all__ = ["AsyncResource", "cast_to", "recalled", "stream_twin"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -24,6 +27,7 @@ S = TypeVar("S")
 T = TypeVar("T")
 P2 = TypeVar("P2")
 S2 = TypeVar("S2")
+AR = TypeVar("AR", bound="AsyncResource")
 
 
 def cast_to(cls: Any) -> Callable[[Any], Any]:
@@ -53,6 +57,80 @@ def split_options(kwargs: dict[str, Any]) -> dict[str, Any]:
     """Take the per-call options (``timeout``, ``max_retries``...) out of a stream method's
     keyword arguments; what is left are the API's parameters."""
     return {k: kwargs.pop(k) for k in list(kwargs) if k in REQUEST_OPTION_NAMES}
+
+
+_OPTIONS_BUT_CACHE: Final = REQUEST_OPTION_NAMES - {"cache"}
+# Argument types whose checks depend on their JSON value alone.
+_PLAIN: Final = frozenset({str, int, float, bool, type(None), list, tuple, dict})
+
+
+def _call_text(name: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> bytes | None:
+    """A method call as JSON, for the response cache to recall; ``None`` when it cannot be
+    recalled (per-call options other than ``cache=``, or an argument that is not a plain
+    JSON value: an attrs object, NaN, a subclass... is checked again on every call)."""
+    for value in (*args, *kwargs.values()):
+        kind = type(value)
+        if kind not in _PLAIN or (kind is float and not math.isfinite(value)):
+            return None
+    if not _OPTIONS_BUT_CACHE.isdisjoint(kwargs):
+        return None
+    try:
+        return plain_dumps((name, args, kwargs))
+    except (TypeError, ValueError):
+        return None
+
+
+def _recall(resource: AsyncResource, text: bytes | None, raw: bool) -> tuple[Any, CallKey | None]:
+    """The cached answer of a call made before (or ``NOT_GIVEN``), and its key to set in
+    ``CALL`` while the call runs the first time (``None``: do not record it)."""
+    if text is None:
+        return NOT_GIVEN, None
+    config = resource._client._config
+    call = (id(config), raw, text)
+    found = config.cache._recall(call, config)
+    if found is None:
+        return NOT_GIVEN, call
+    from .._session import _from_entry
+
+    return _from_entry(*found), None
+
+
+def recalled(
+    fn: Callable[Concatenate[AR, P], Coroutine[Any, Any, T]],
+) -> Callable[Concatenate[AR, P], Coroutine[Any, Any, T]]:
+    """Let a caching client answer a repeated call of this method from memory at once.
+
+    For a method that makes one request. The first call runs in full (checks, body,
+    request) and the session core records which cache entry it maps to; a later call
+    with the same plain arguments on the same client skips straight to that entry
+    while it is fresh. Without a cache, or with tracing on, the method runs as written.
+    """
+    name = fn.__qualname__
+
+    @functools.wraps(fn)
+    async def call(self: AR, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        client = self._client
+        config = client._config
+        if config.cache is None or config.tracer is not None:
+            return await fn(self, *args, **kwargs)
+        found, key = _recall(self, _call_text(name, args, kwargs), client._raw)
+        if found is not NOT_GIVEN:
+            result: T = found
+            return result
+        return await _recorded(key, fn(self, *args, **kwargs))
+
+    return call
+
+
+async def _recorded(key: CallKey | None, call: Awaitable[T]) -> T:
+    """Run a method call, with ``key`` in ``CALL`` for the session core to record."""
+    if key is None:
+        return await call
+    token = CALL.set(key)
+    try:
+        return await call
+    finally:
+        CALL.reset(token)
 
 
 def stream_twin(
@@ -117,6 +195,22 @@ class AsyncResource:
 
     async def _call(self, op: Operation[T], given: dict[str, Any]) -> T:
         """Make the call a generated method describes (``given``: its ``locals()``)."""
+        client = self._client
+        config = client._config
+        binary = op.kind == "binary"
+        raw = client._raw and not binary and op.items is None
+        if config.cache is None or config.tracer is not None or binary:
+            return await self._send(op, given, raw, binary)
+        args = {k: v for k, v in given.items() if v is not NOT_GIVEN and k != "self"}
+        options = args.pop("options")
+        text = _call_text(f"{op.method} {op.path}", (), {**args, **options})
+        found, key = _recall(self, text, raw)
+        if found is not NOT_GIVEN:
+            result: T = found
+            return result
+        return await _recorded(key, self._send(op, given, raw, binary))
+
+    async def _send(self, op: Operation[T], given: dict[str, Any], raw: bool, binary: bool) -> T:
         options = given["options"]
         path, query, body, headers = op.build(given)
         client = self._client
@@ -127,7 +221,6 @@ class AsyncResource:
             extra["accept"] = op.accept
         if headers:
             extra["headers"] = headers
-        binary = op.kind == "binary"
         result: T = await client._core.request(
             client._config,
             op.method,
@@ -136,7 +229,7 @@ class AsyncResource:
             body=body,
             query=query,
             options=options,
-            raw=client._raw and not binary and op.items is None,
+            raw=raw,
             binary=binary,
             **extra,
         )

@@ -17,7 +17,7 @@ from ..types.chat import (
     Tool,
     ToolChoice,
 )
-from ._base import AsyncResource, body_of, cast_to, params, split_options, stream_twin
+from ._base import AsyncResource, body_of, cast_to, params, recalled, split_options, stream_twin
 
 if TYPE_CHECKING:
     from typing import Unpack
@@ -42,6 +42,7 @@ class AsyncAgents(AsyncResource):
 
     __slots__ = ()
 
+    @recalled
     async def complete(
         self,
         *,

@@ -15,7 +15,7 @@ from ..types.classifiers import (
     InstructParam,
     ModerationResponse,
 )
-from ._base import AsyncResource, body_of, cast_to, params
+from ._base import AsyncResource, body_of, cast_to, params, recalled
 
 if TYPE_CHECKING:
     from typing import Unpack
@@ -40,6 +40,7 @@ class AsyncClassifiers(AsyncResource):
 
     __slots__ = ()
 
+    @recalled
     async def moderate(
         self,
         *,
@@ -61,6 +62,7 @@ class AsyncClassifiers(AsyncResource):
         )
         return result
 
+    @recalled
     async def moderate_chat(
         self,
         *,
@@ -80,6 +82,7 @@ class AsyncClassifiers(AsyncResource):
         )
         return result
 
+    @recalled
     async def classify(
         self,
         *,
@@ -100,6 +103,7 @@ class AsyncClassifiers(AsyncResource):
         )
         return result
 
+    @recalled
     async def classify_chat(
         self,
         *,

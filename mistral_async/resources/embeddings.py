@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from .._types import NOT_GIVEN, NotGiven
 from ..types.embeddings import EmbeddingRequest, EmbeddingResponse
-from ._base import AsyncResource, body_of, cast_to, params
+from ._base import AsyncResource, body_of, cast_to, params, recalled
 
 if TYPE_CHECKING:
     from typing import Unpack
@@ -24,6 +24,7 @@ class AsyncEmbeddings(AsyncResource):
 
     __slots__ = ()
 
+    @recalled
     async def create(
         self,
         *,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from .._types import NOT_GIVEN, NotGiven
 from ..lib.chat_stream import AsyncChatCompletionStream
 from ..types.chat import CompletionChunk, FIMCompletionRequest, FIMCompletionResponse
-from ._base import AsyncResource, body_of, cast_to, params, split_options, stream_twin
+from ._base import AsyncResource, body_of, cast_to, params, recalled, split_options, stream_twin
 
 if TYPE_CHECKING:
     from typing import Unpack
@@ -27,6 +27,7 @@ class AsyncFim(AsyncResource):
 
     __slots__ = ()
 
+    @recalled
     async def complete(
         self,
         *,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from .._types import NOT_GIVEN, NotGiven
 from ..types.chat import ResponseFormat
 from ..types.ocr import OCRDocument, OCRRequest, OCRResponse
-from ._base import AsyncResource, body_of, cast_to, params
+from ._base import AsyncResource, body_of, cast_to, params, recalled
 
 if TYPE_CHECKING:
     from typing import Unpack
@@ -25,6 +25,7 @@ class AsyncOcr(AsyncResource):
 
     __slots__ = ()
 
+    @recalled
     async def process(
         self,
         *,
