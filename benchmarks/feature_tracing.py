@@ -3,7 +3,8 @@
 Targets (issue "tracing"): with tracing on (an SDK tracer provider with the batching
 span processor production setups use, its exporter dropping the spans), at most 1.3x the
 CPU of the same client with it off. The processor's worker thread counts: CPU is the
-whole process's. With
+whole process's. T0 is the floor under T1: the same spans made by hand around calls of
+the untraced client, so T1 - T0 is what the client's own tracing code adds. With
 the library's logger at WARNING and tracing off (the defaults), W1 and W2 of the peer
 benchmarks keep their targets; that is measured by ``python -m benchmarks --only W1,W2``.
 """
@@ -49,7 +50,7 @@ async def clients() -> AsyncIterator[dict[str, Any]]:
         on = AsyncMistral(api_key=KEY, server_url=url, tracing=True, tracer_provider=provider)
         off = AsyncMistral(api_key=KEY, server_url=url, tracing=False)
         async with on, off:
-            yield {"on": on, "off": off}
+            yield {"on": on, "off": off, "provider": provider}
     provider.shutdown()
 
 
@@ -73,6 +74,42 @@ async def complete_off(ctx: dict[str, Any], n: int) -> None:
     await _complete(ctx["off"], n)
 
 
+async def sdk_alone(ctx: dict[str, Any], n: int) -> None:
+    """What the OpenTelemetry SDK itself costs: a span made by hand around each untraced
+    call, current while it runs, with the attributes the client's spans carry."""
+    from opentelemetry import context, trace
+    from opentelemetry.trace import SpanKind
+
+    tracer = ctx["provider"].get_tracer("bench")
+    client: AsyncMistral = ctx["off"]
+    start = {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "mistral_ai",
+        "gen_ai.request.model": "m",
+        "server.address": "127.0.0.1",
+        "server.port": 8000,
+    }
+    for _ in range(n):
+        span = tracer.start_span("chat m", kind=SpanKind.CLIENT, attributes=start)
+        token = context.attach(trace.set_span_in_context(span))
+        try:
+            result = await client.chat.complete(model="m", messages=MESSAGES)
+        finally:
+            context.detach(token)
+        usage = result.usage
+        span.set_attributes(
+            {
+                "mistral.request_id": "req",
+                "gen_ai.response.id": result.id,
+                "gen_ai.response.model": result.model,
+                "gen_ai.usage.input_tokens": usage.prompt_tokens,
+                "gen_ai.usage.output_tokens": usage.completion_tokens,
+                "gen_ai.response.finish_reasons": [str(result.choices[0].finish_reason)],
+            }
+        )
+        span.end()
+
+
 async def stream_on(ctx: dict[str, Any], n: int) -> None:
     await _stream(ctx["on"], n)
 
@@ -82,6 +119,16 @@ async def stream_off(ctx: dict[str, Any], n: int) -> None:
 
 
 CASES = [
+    Case(
+        "T0",
+        "the OpenTelemetry SDK alone: a hand-made span around chat.complete vs none",
+        sdk_alone,
+        complete_off,
+        n=2000,
+        target=1.3,
+        context=clients,
+        note="the floor under T1",
+    ),
     Case(
         "T1",
         "chat.complete: tracing on vs off",

@@ -8,11 +8,11 @@ Each call gets a ``CLIENT`` span named ``"{operation} {model}"`` (``"chat
 mistral-small-latest"``; other calls ``"GET /v1/files"``) with ``gen_ai.operation.name``,
 ``gen_ai.provider.name`` (``mistral_ai``), ``gen_ai.request.*`` (model, max tokens,
 temperature, top p...), ``gen_ai.response.id`` / ``model`` / ``finish_reasons``,
-``gen_ai.usage.input_tokens`` / ``output_tokens``, ``server.address`` / ``port``,
-``http.response.status_code``, the request id (``mistral.request_id``) and, on failure,
-``error.type``. Retries are span events (``retry``). A stream's span ends with the stream.
-Messages and answers are recorded (``gen_ai.input.messages`` / ``gen_ai.output.messages``)
-only with ``trace_content=True``.
+``gen_ai.usage.input_tokens`` / ``output_tokens``, ``server.address`` / ``port``, the
+request id (``mistral.request_id``) and, on failure, ``error.type`` and
+``http.response.status_code``. Retries are span events (``retry``). A stream's span
+ends with the stream. Messages and answers are recorded (``gen_ai.input.messages`` /
+``gen_ai.output.messages``) only with ``trace_content=True``.
 """
 
 from __future__ import annotations
@@ -58,7 +58,13 @@ _REQUEST_FIELDS: Final = (
 )
 
 
+# What in a request body makes its span's attributes differ from call to call.
+_VARYING: Final = frozenset([field for field, _ in _REQUEST_FIELDS] + ["agent_id"])
+
 _NO_SPAN: Final = trace.INVALID_SPAN
+_attach: Final = context.attach
+_detach: Final = context.detach
+_in_context: Final = trace.set_span_in_context
 
 
 def make_tracer(provider: Any, *, content: bool) -> CallTracer:
@@ -86,10 +92,13 @@ def _encode(value: Any) -> str:
 class CallTracer:
     """Starts the spans of a client's calls."""
 
-    __slots__ = ("_bases", "content", "tracer")
+    __slots__ = ("_bases", "_starts", "content", "tracer")
 
     def __init__(self, provider: Any, content: bool) -> None:
         self._bases: dict[tuple[str, str, URL], tuple[str | None, str, dict[str, Any]]] = {}
+        # (method, path, url, model) -> the span name and start attributes of the calls
+        # that send nothing else of note (most calls): built once.
+        self._starts: dict[tuple[str, str, URL, str], tuple[str, dict[str, Any]]] = {}
         provider = provider if provider is not None else trace.get_tracer_provider()
         self.tracer = provider.get_tracer("mistral_async", __version__)
         self.content = content
@@ -111,35 +120,53 @@ class CallTracer:
         return call
 
     def _span(self, method: str, path: str, body: Any, url: URL) -> Any:
+        model = body.get("model") if type(body) is dict or isinstance(body, Mapping) else None
+        if isinstance(model, str) and not self.content and _VARYING.isdisjoint(body):
+            # Most calls: the same name and attributes for each call of a model, made once.
+            key = (method, path, url, model)
+            start = self._starts.get(key)
+            if start is None:
+                start = self._attributes(method, path, url, body)
+                if len(self._starts) < 512:
+                    self._starts[key] = start
+        else:
+            start = self._attributes(method, path, url, body)
+        return self.tracer.start_span(start[0], kind=SpanKind.CLIENT, attributes=start[1])
+
+    def _attributes(
+        self, method: str, path: str, url: URL, body: Any
+    ) -> tuple[str, dict[str, Any]]:
+        """A call's span name and the attributes known when it starts."""
         base = self._bases.get((method, path, url))
         if base is None:
             base = self._base(method, path, url)
         operation, name, fixed = base
         attributes = dict(fixed)
-        if isinstance(body, Mapping):
-            model = body.get("model")
-            if isinstance(model, str):
-                attributes["gen_ai.request.model"] = model
-                if operation is not None:
-                    name = f"{operation} {model}"
-            for field, key in _REQUEST_FIELDS:
-                value = body.get(field)
-                if (
-                    value is not None
-                    and isinstance(value, int | float)
-                    and value is not True
-                    and value is not False
-                ):
-                    attributes[key] = value
-            agent = body.get("agent_id")
-            if isinstance(agent, str):
-                attributes["gen_ai.agent.id"] = agent
-            if self.content:
-                for field in ("messages", "inputs", "input", "prompt"):
-                    if field in body:
-                        attributes["gen_ai.input.messages"] = _encode(body[field])
-                        break
-        return self.tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
+        if not isinstance(body, Mapping):
+            return name, attributes
+        model = body.get("model")
+        if isinstance(model, str):
+            attributes["gen_ai.request.model"] = model
+            if operation is not None:
+                name = f"{operation} {model}"
+        for field, key in _REQUEST_FIELDS:
+            value = body.get(field)
+            if (
+                value is not None
+                and isinstance(value, int | float)
+                and value is not True
+                and value is not False
+            ):
+                attributes[key] = value
+        agent = body.get("agent_id")
+        if isinstance(agent, str):
+            attributes["gen_ai.agent.id"] = agent
+        if self.content:
+            for field in ("messages", "inputs", "input", "prompt"):
+                if field in body:
+                    attributes["gen_ai.input.messages"] = _encode(body[field])
+                    break
+        return name, attributes
 
     def _base(self, method: str, path: str, url: URL) -> tuple[str | None, str, dict[str, Any]]:
         """What a call's span gets from its method, path and server alone (kept)."""
@@ -169,15 +196,16 @@ class CallTracer:
         run: Callable[[CallSpan], Awaitable[T]],
     ) -> T:
         """Run one call (``run(span)``) inside its span, current while it runs."""
-        call = self.start(method, path, body, url)
-        token = context.attach(trace.set_span_in_context(call.span))
+        call = CallSpan(self.content)
+        call.span = span = self._span(method, path, body, url)
+        token = _attach(_in_context(span))
         try:
             result = await run(call)
         except BaseException as exc:
             call.closed(False, exc)
             raise
         finally:
-            context.detach(token)
+            _detach(token)
         call.result(result)
         call.closed(True, None)
         return result
@@ -222,8 +250,7 @@ class CallSpan:
         self.span.add_event("retry", attributes)
 
     def response(self, status: int, headers: Mapping[str, str]) -> None:
-        """The response's status and request id."""
-        self.attrs["http.response.status_code"] = status
+        """A response arrived (its status is a success: failures are raised): its request id."""
         request_id = request_id_of(headers)
         if request_id:
             self.attrs["mistral.request_id"] = request_id
@@ -270,8 +297,7 @@ class CallSpan:
     # -- streams ----------------------------------------------------------------------
 
     def opened(self, status: int, request_id: str | None) -> None:
-        """The stream's response arrived."""
-        self.attrs["http.response.status_code"] = status
+        """The stream's response arrived (a success: failures are raised)."""
         if request_id:
             self.attrs["mistral.request_id"] = request_id
         if self.log is not None:
@@ -322,10 +348,9 @@ class CallSpan:
             self._usage(usage)
 
     def _usage(self, usage: Any) -> None:
-        for field, key in (
-            ("prompt_tokens", "gen_ai.usage.input_tokens"),
-            ("completion_tokens", "gen_ai.usage.output_tokens"),
-        ):
-            value = getattr(usage, field, None)
-            if isinstance(value, int) and not isinstance(value, bool):
-                self.attrs[key] = value
+        prompt = getattr(usage, "prompt_tokens", None)
+        if type(prompt) is int:  # not a bool
+            self.attrs["gen_ai.usage.input_tokens"] = prompt
+        completion = getattr(usage, "completion_tokens", None)
+        if type(completion) is int:
+            self.attrs["gen_ai.usage.output_tokens"] = completion
