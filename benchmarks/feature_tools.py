@@ -133,7 +133,7 @@ def _plain(fn: Any, in_thread: bool) -> Any:
 
 CASES = [
     Case(
-        id="T1",
+        id="R1",
         title="run_tools, 4 turns, async tool",
         feature=_runner(add),
         baseline=_plain(add, in_thread=False),
@@ -143,7 +143,7 @@ CASES = [
         note="CPU per run; baseline: the same 4 chat.complete calls",
     ),
     Case(
-        id="T2",
+        id="R2",
         title="run_tools, 4 turns, plain tool in a thread",
         feature=_runner(multiply),
         baseline=_plain(multiply, in_thread=True),
