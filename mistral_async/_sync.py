@@ -176,7 +176,9 @@ class Stream(Generic[T]):
             pass
 
     def __repr__(self) -> str:
-        return repr(self._async).replace("AsyncStream", "Stream")
+        # "<AsyncStream ...>" -> "<Stream ...>", "<AsyncRealtimeTranscriptionSession" -> ...
+        text = repr(self._async)
+        return "<" + text[6:] if text.startswith("<Async") else text
 
 
 async def _next_batch(stream: AsyncStream[T]) -> list[T]:

@@ -631,6 +631,7 @@ def test_blocking_client(fake_mistral: FakeMistral, tmp_path: Path) -> None:
     with Mistral(api_key=fake_mistral.api_key, server_url=fake_mistral.url) as client:
         with client.audio.realtime.transcribe(model=MODEL, audio_format=PCM16K) as session:
             assert type(session).__name__ == "RealtimeTranscriptionSession"
+            assert repr(session).startswith("<RealtimeTranscriptionSession ")
             session.send_audio(AUDIO)
             session.flush()
             session.end()
