@@ -614,6 +614,18 @@ class Agents:
         **kwargs: Any,
     ) -> ToolRunResult:
         """Let an agent call ``tools`` (Python functions) until it answers."""
+    def run_tools_stream(
+        self,
+        *,
+        agent_id: str,
+        messages: Sequence[MessageParam],
+        tools: Sequence[FunctionTool[..., Any] | Any],
+        max_iterations: int = ...,
+        approve: Approver | None = ...,
+        raise_tool_errors: bool = ...,
+        **kwargs: Any,
+    ) -> Iterator[ToolRunEvent]:
+        """:meth:`run_tools`, streamed: the events of :meth:`Chat.run_tools_stream"""
 
 
 class Audio:
@@ -3996,6 +4008,18 @@ class AgentsWithRawResponse:
         **kwargs: Any,
     ) -> RawResponse[ToolRunResult]:
         """Let an agent call ``tools`` (Python functions) until it answers."""
+    def run_tools_stream(
+        self,
+        *,
+        agent_id: str,
+        messages: Sequence[MessageParam],
+        tools: Sequence[FunctionTool[..., Any] | Any],
+        max_iterations: int = ...,
+        approve: Approver | None = ...,
+        raise_tool_errors: bool = ...,
+        **kwargs: Any,
+    ) -> Iterator[ToolRunEvent]:
+        """:meth:`run_tools`, streamed: the events of :meth:`Chat.run_tools_stream"""
 
 
 class AudioWithRawResponse:

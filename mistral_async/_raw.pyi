@@ -609,6 +609,18 @@ class AsyncAgentsWithRawResponse:
         **kwargs: Any,
     ) -> RawResponse[ToolRunResult]:
         """Let an agent call ``tools`` (Python functions) until it answers."""
+    def run_tools_stream(
+        self,
+        *,
+        agent_id: str,
+        messages: Sequence[MessageParam],
+        tools: Sequence[FunctionTool[..., Any] | Any],
+        max_iterations: int = ...,
+        approve: Approver | None = ...,
+        raise_tool_errors: bool = ...,
+        **kwargs: Any,
+    ) -> AsyncIterator[ToolRunEvent]:
+        """:meth:`run_tools`, streamed: the events of :meth:`Chat.run_tools_stream"""
 
 
 class AsyncAudioWithRawResponse:
@@ -1061,7 +1073,7 @@ class AsyncChatWithRawResponse:
         **kwargs: Any,
     ) -> RawResponse[ToolRunResult]:
         """Let the model call ``tools`` (Python functions) until it answers."""
-    async def run_tools_stream(
+    def run_tools_stream(
         self,
         *,
         model: str,

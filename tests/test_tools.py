@@ -782,3 +782,45 @@ async def test_agents_run_tools() -> None:
     assert all(b["agent_id"] == "ag_1" for b in bodies)
     assert bodies[1]["messages"][-1]["content"] == "22 degrees C and sunny in Lima"
     assert WEATHER_CALLS == [{"city": "Lima", "unit": "c"}]
+
+
+async def test_agents_run_tools_stream() -> None:
+    async with FakeMistral() as fake, AsyncMistral(api_key=fake.api_key, server_url=fake.url) as c:
+        from mistral_async.testing import CompletionScript
+
+        script = fake.state(CompletionScript)
+        script.add_tool_call("get_weather", {"city": "Oslo"})
+        script.add("Cold in Oslo.")
+        with pytest.raises(InvalidParameterError, match="max_iterations"):
+            c.agents.run_tools_stream(agent_id="ag_1", messages=ASK, tools=[], max_iterations=0)
+        events = [
+            e
+            async for e in c.agents.run_tools_stream(
+                agent_id="ag_1", messages=ASK, tools=[get_weather]
+            )
+        ]
+        bodies = [r.json for r in fake.requests]
+    assert [b["agent_id"] for b in bodies] == ["ag_1", "ag_1"]
+    assert all(b["stream"] is True for b in bodies)
+    results = [e.result.content for e in events if isinstance(e, ToolResultEvent)]
+    assert results == ["22 degrees C and sunny in Oslo"]
+    done = events[-1]
+    assert isinstance(done, ToolRunDone)
+    assert done.result.final.choices[0].message.text == "Cold in Oslo."
+    assert done.result.iterations == 2
+
+
+def test_agents_run_tools_stream_blocking(fake_mistral: FakeMistral) -> None:
+    from mistral_async.testing import CompletionScript
+
+    script = fake_mistral.state(CompletionScript)
+    script.add_tool_call("get_weather", {"city": "Bern"})
+    script.add("Mild in Bern.")
+    with Mistral(api_key=fake_mistral.api_key, server_url=fake_mistral.url) as client:
+        events = list(
+            client.agents.run_tools_stream(agent_id="ag_2", messages=ASK, tools=[get_weather])
+        )
+    done = events[-1]
+    assert isinstance(done, ToolRunDone)
+    assert done.result.final.choices[0].message.text == "Mild in Bern."
+    assert WEATHER_CALLS == [{"city": "Bern", "unit": "c"}]

@@ -729,3 +729,35 @@ def toolbox_for_run(
         raise InvalidParameterError("n", "the tool runner follows one answer: n must be 1")
     # The other parameters are checked by the first request, before anything is sent.
     return Toolbox(tools, approve=approve, raise_tool_errors=raise_tool_errors)
+
+
+def completion_run(
+    resource: Any,
+    target: Mapping[str, Any],
+    messages: Sequence[MessageParam],
+    tools: Sequence[Any],
+    max_iterations: int,
+    approve: Approver | None,
+    raise_tool_errors: bool,
+    kwargs: Mapping[str, Any],
+    streaming: bool = False,
+) -> Callable[[Emit | None], Awaitable[ToolRunResult]]:
+    """A tool run over ``resource``'s completions (``client.chat``, ``client.agents``),
+    checked now; the coroutine function running it (``emit``: its events, or None).
+
+    ``target`` names who answers: ``{"model": ...}`` or ``{"agent_id": ...}``; each turn
+    calls ``resource.complete`` (``resource.stream`` when ``streaming``) with it, the
+    transcript, the tools and ``kwargs``.
+    """
+    box = toolbox_for_run(
+        resource._client._raw, max_iterations, kwargs, tools, approve, raise_tool_errors
+    )
+
+    def turn(transcript: list[MessageParam], definitions: list[Tool]) -> Any:
+        call = resource.stream if streaming else resource.complete
+        return call(**target, messages=transcript, tools=definitions, **kwargs)
+
+    def run(emit: Emit | None) -> Awaitable[ToolRunResult]:
+        return chat_run(turn, messages, box, max_iterations, streaming=streaming, emit=emit)
+
+    return run

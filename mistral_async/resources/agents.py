@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from .._types import DEFAULT_TOOL_ITERATIONS, NOT_GIVEN, NotGiven
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from .._types import RequestOptions
     from ..lib.parse import AsyncParsedChatCompletionStream, ParsedChatCompletion
-    from ..lib.tools import Approver, FunctionTool, ToolRunResult
+    from ..lib.tools import Approver, FunctionTool, ToolRunEvent, ToolRunResult
 
 __all__ = ["AsyncAgents"]
 
@@ -170,17 +170,47 @@ class AsyncAgents(AsyncResource):
         same ``tools``, ``max_iterations``, ``approve`` and ``raise_tool_errors``; other
         keyword arguments go to each :meth:`complete`.
         """
-        from ..lib.tools import chat_run, toolbox_for_run  # loaded by tool runs only
+        from ..lib.tools import completion_run  # loaded by tool runs only
 
-        box = toolbox_for_run(
-            self._client._raw, max_iterations, kwargs, tools, approve, raise_tool_errors
+        run = completion_run(
+            self,
+            {"agent_id": agent_id},
+            messages,
+            tools,
+            max_iterations,
+            approve,
+            raise_tool_errors,
+            kwargs,
         )
-        complete: Callable[..., Any] = self.complete
+        return await run(None)
 
-        def turn(transcript: list[MessageParam], definitions: list[Tool]) -> Any:
-            return complete(agent_id=agent_id, messages=transcript, tools=definitions, **kwargs)
+    def run_tools_stream(
+        self,
+        *,
+        agent_id: str,
+        messages: Sequence[MessageParam],
+        tools: Sequence[FunctionTool[..., Any] | Any],
+        max_iterations: int = DEFAULT_TOOL_ITERATIONS,
+        approve: Approver | None = None,
+        raise_tool_errors: bool = False,
+        **kwargs: Any,
+    ) -> AsyncIterator[ToolRunEvent]:
+        """:meth:`run_tools`, streamed: the events of :meth:`AsyncChat.run_tools_stream
+        <mistral_async.resources.chat.AsyncChat.run_tools_stream>`, from an agent."""
+        from ..lib.tools import completion_run, events_of
 
-        return await chat_run(turn, messages, box, max_iterations)
+        run = completion_run(
+            self,
+            {"agent_id": agent_id},
+            messages,
+            tools,
+            max_iterations,
+            approve,
+            raise_tool_errors,
+            kwargs,
+            streaming=True,
+        )
+        return events_of(run)
 
 
 def __getattr__(name: str) -> Any:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from .._types import DEFAULT_TOOL_ITERATIONS, NOT_GIVEN, NotGiven
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from .._types import RequestOptions
     from ..lib.parse import AsyncParsedChatCompletionStream, ParsedChatCompletion
-    from ..lib.tools import Approver, Emit, FunctionTool, ToolRunEvent, ToolRunResult
+    from ..lib.tools import Approver, FunctionTool, ToolRunEvent, ToolRunResult
 
 __all__ = ["AsyncChat"]
 
@@ -195,12 +195,21 @@ class AsyncChat(AsyncResource):
         Other keyword arguments (``temperature``, ``tool_choice``, ``timeout``...) go to
         each :meth:`complete`.
         """
-        run = self._tool_run(
-            model, messages, tools, max_iterations, approve, raise_tool_errors, kwargs
+        from ..lib.tools import completion_run  # loaded by tool runs only
+
+        run = completion_run(
+            self,
+            {"model": model},
+            messages,
+            tools,
+            max_iterations,
+            approve,
+            raise_tool_errors,
+            kwargs,
         )
         return await run(None)
 
-    async def run_tools_stream(
+    def run_tools_stream(
         self,
         *,
         model: str,
@@ -221,44 +230,20 @@ class AsyncChat(AsyncResource):
         (running async tools are cancelled; a thread finishes its call). The run's error,
         if any, is raised after the events before it.
         """
-        run = self._tool_run(
-            model, messages, tools, max_iterations, approve, raise_tool_errors, kwargs, True
+        from ..lib.tools import completion_run, events_of
+
+        run = completion_run(
+            self,
+            {"model": model},
+            messages,
+            tools,
+            max_iterations,
+            approve,
+            raise_tool_errors,
+            kwargs,
+            streaming=True,
         )
-        from ..lib.tools import events_of
-
-        events = events_of(run)
-        try:
-            async for event in events:
-                yield event
-        finally:
-            await events.aclose()
-
-    def _tool_run(
-        self,
-        model: str,
-        messages: Sequence[MessageParam],
-        tools: Sequence[Any],
-        max_iterations: int,
-        approve: Approver | None,
-        raise_tool_errors: bool,
-        kwargs: dict[str, Any],
-        streaming: bool = False,
-    ) -> Callable[[Emit | None], Awaitable[ToolRunResult]]:
-        """Check the run's parameters; the coroutine function running it (``emit``: events)."""
-        from ..lib.tools import chat_run, toolbox_for_run  # loaded by tool runs only
-
-        box = toolbox_for_run(
-            self._client._raw, max_iterations, kwargs, tools, approve, raise_tool_errors
-        )
-
-        def turn(transcript: list[MessageParam], definitions: list[Tool]) -> Any:
-            call = self.stream if streaming else self.complete
-            return call(model=model, messages=transcript, tools=definitions, **kwargs)
-
-        def run(emit: Emit | None) -> Awaitable[ToolRunResult]:
-            return chat_run(turn, messages, box, max_iterations, streaming=streaming, emit=emit)
-
-        return run
+        return events_of(run)
 
 
 def __getattr__(name: str) -> Any:
