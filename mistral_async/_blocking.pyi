@@ -604,6 +604,7 @@ class Agents:
         """Stream an agent's structured output: the same parameters as :meth:`parse`."""
     def run_tools(
         self,
+        /,
         *,
         agent_id: str,
         messages: Sequence[MessageParam],
@@ -616,6 +617,7 @@ class Agents:
         """Let an agent call ``tools`` (Python functions) until it answers."""
     def run_tools_stream(
         self,
+        /,
         *,
         agent_id: str,
         messages: Sequence[MessageParam],
@@ -1082,6 +1084,7 @@ class Chat:
         """Stream a structured output: the same parameters as :meth:`parse`."""
     def run_tools(
         self,
+        /,
         *,
         model: str,
         messages: Sequence[MessageParam],
@@ -1094,6 +1097,7 @@ class Chat:
         """Let the model call ``tools`` (Python functions) until it answers."""
     def run_tools_stream(
         self,
+        /,
         *,
         model: str,
         messages: Sequence[MessageParam],
@@ -3998,6 +4002,7 @@ class AgentsWithRawResponse:
         """Stream an agent's structured output: the same parameters as :meth:`parse`."""
     def run_tools(
         self,
+        /,
         *,
         agent_id: str,
         messages: Sequence[MessageParam],
@@ -4010,6 +4015,7 @@ class AgentsWithRawResponse:
         """Let an agent call ``tools`` (Python functions) until it answers."""
     def run_tools_stream(
         self,
+        /,
         *,
         agent_id: str,
         messages: Sequence[MessageParam],
@@ -4462,6 +4468,7 @@ class ChatWithRawResponse:
         """Stream a structured output: the same parameters as :meth:`parse`."""
     def run_tools(
         self,
+        /,
         *,
         model: str,
         messages: Sequence[MessageParam],
@@ -4474,6 +4481,7 @@ class ChatWithRawResponse:
         """Let the model call ``tools`` (Python functions) until it answers."""
     def run_tools_stream(
         self,
+        /,
         *,
         model: str,
         messages: Sequence[MessageParam],

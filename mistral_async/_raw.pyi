@@ -599,6 +599,7 @@ class AsyncAgentsWithRawResponse:
         """Stream an agent's structured output: the same parameters as :meth:`parse`."""
     async def run_tools(
         self,
+        /,
         *,
         agent_id: str,
         messages: Sequence[MessageParam],
@@ -611,6 +612,7 @@ class AsyncAgentsWithRawResponse:
         """Let an agent call ``tools`` (Python functions) until it answers."""
     def run_tools_stream(
         self,
+        /,
         *,
         agent_id: str,
         messages: Sequence[MessageParam],
@@ -1063,6 +1065,7 @@ class AsyncChatWithRawResponse:
         """Stream a structured output: the same parameters as :meth:`parse`."""
     async def run_tools(
         self,
+        /,
         *,
         model: str,
         messages: Sequence[MessageParam],
@@ -1075,6 +1078,7 @@ class AsyncChatWithRawResponse:
         """Let the model call ``tools`` (Python functions) until it answers."""
     def run_tools_stream(
         self,
+        /,
         *,
         model: str,
         messages: Sequence[MessageParam],

@@ -150,6 +150,9 @@ def render_signature(
     star_done = False
     previous_kind = None
     for param in signature.parameters.values():
+        if previous_kind is param.POSITIONAL_ONLY and param.kind is not param.POSITIONAL_ONLY:
+            parts.append("/")
+        previous_kind = param.kind
         if param.kind is param.KEYWORD_ONLY and not star_done:
             parts.append("*")
             star_done = True
@@ -166,9 +169,6 @@ def render_signature(
             text += f": {annotation}"
         if param.default is not param.empty:
             text += " = ..."
-        if previous_kind is param.POSITIONAL_ONLY and param.kind is not param.POSITIONAL_ONLY:
-            parts.append("/")
-        previous_kind = param.kind
         parts.append(text)
     result = returns
     if result is None:

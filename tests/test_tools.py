@@ -793,6 +793,8 @@ async def test_agents_run_tools_stream() -> None:
         script.add("Cold in Oslo.")
         with pytest.raises(InvalidParameterError, match="max_iterations"):
             c.agents.run_tools_stream(agent_id="ag_1", messages=ASK, tools=[], max_iterations=0)
+        with pytest.raises(TypeError, match="agent_id"):
+            c.agents.run_tools_stream(messages=ASK, tools=[])  # type: ignore[call-arg]
         events = [
             e
             async for e in c.agents.run_tools_stream(

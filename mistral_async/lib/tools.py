@@ -732,25 +732,31 @@ def toolbox_for_run(
 
 
 def completion_run(
-    resource: Any,
-    target: Mapping[str, Any],
-    messages: Sequence[MessageParam],
-    tools: Sequence[Any],
-    max_iterations: int,
-    approve: Approver | None,
-    raise_tool_errors: bool,
-    kwargs: Mapping[str, Any],
-    streaming: bool = False,
+    resource: Any, who: str, arguments: Mapping[str, Any], streaming: bool = False
 ) -> Callable[[Emit | None], Awaitable[ToolRunResult]]:
     """A tool run over ``resource``'s completions (``client.chat``, ``client.agents``),
     checked now; the coroutine function running it (``emit``: its events, or None).
 
-    ``target`` names who answers: ``{"model": ...}`` or ``{"agent_id": ...}``; each turn
-    calls ``resource.complete`` (``resource.stream`` when ``streaming``) with it, the
-    transcript, the tools and ``kwargs``.
+    ``arguments`` are those of ``run_tools`` (its ``locals()``, or the keyword arguments
+    of ``run_tools_stream``); ``who`` names the one that says who answers (``"model"``,
+    ``"agent_id"``). Each turn calls ``resource.complete`` (``resource.stream`` when
+    ``streaming``) with it, the transcript, the tools and the other arguments.
     """
+    kwargs = {k: v for k, v in arguments.items() if k != "self" and k != "kwargs"}
+    kwargs.update(arguments.get("kwargs", {}))
+    missing = [name for name in (who, "messages", "tools") if name not in kwargs]
+    if missing:
+        raise TypeError(f"missing required keyword argument(s): {', '.join(missing)}")
+    target = {who: kwargs.pop(who)}
+    messages = kwargs.pop("messages")
+    max_iterations = kwargs.pop("max_iterations", DEFAULT_TOOL_ITERATIONS)
     box = toolbox_for_run(
-        resource._client._raw, max_iterations, kwargs, tools, approve, raise_tool_errors
+        resource._client._raw,
+        max_iterations,
+        kwargs,
+        kwargs.pop("tools"),
+        kwargs.pop("approve", None),
+        kwargs.pop("raise_tool_errors", False),
     )
 
     def turn(transcript: list[MessageParam], definitions: list[Tool]) -> Any:

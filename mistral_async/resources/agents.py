@@ -154,6 +154,7 @@ class AsyncAgents(AsyncResource):
 
     async def run_tools(
         self,
+        /,
         *,
         agent_id: str,
         messages: Sequence[MessageParam],
@@ -170,47 +171,18 @@ class AsyncAgents(AsyncResource):
         same ``tools``, ``max_iterations``, ``approve`` and ``raise_tool_errors``; other
         keyword arguments go to each :meth:`complete`.
         """
+        arguments = dict(locals())
         from ..lib.tools import completion_run  # loaded by tool runs only
 
-        run = completion_run(
-            self,
-            {"agent_id": agent_id},
-            messages,
-            tools,
-            max_iterations,
-            approve,
-            raise_tool_errors,
-            kwargs,
-        )
-        return await run(None)
+        return await completion_run(self, "agent_id", arguments)(None)
 
-    def run_tools_stream(
-        self,
-        *,
-        agent_id: str,
-        messages: Sequence[MessageParam],
-        tools: Sequence[FunctionTool[..., Any] | Any],
-        max_iterations: int = DEFAULT_TOOL_ITERATIONS,
-        approve: Approver | None = None,
-        raise_tool_errors: bool = False,
-        **kwargs: Any,
-    ) -> AsyncIterator[ToolRunEvent]:
+    @stream_twin(run_tools)
+    def run_tools_stream(self, **kwargs: Any) -> AsyncIterator[ToolRunEvent]:
         """:meth:`run_tools`, streamed: the events of :meth:`AsyncChat.run_tools_stream
         <mistral_async.resources.chat.AsyncChat.run_tools_stream>`, from an agent."""
         from ..lib.tools import completion_run, events_of
 
-        run = completion_run(
-            self,
-            {"agent_id": agent_id},
-            messages,
-            tools,
-            max_iterations,
-            approve,
-            raise_tool_errors,
-            kwargs,
-            streaming=True,
-        )
-        return events_of(run)
+        return events_of(completion_run(self, "agent_id", kwargs, streaming=True))
 
 
 def __getattr__(name: str) -> Any:

@@ -168,6 +168,7 @@ class AsyncChat(AsyncResource):
 
     async def run_tools(
         self,
+        /,
         *,
         model: str,
         messages: Sequence[MessageParam],
@@ -195,31 +196,13 @@ class AsyncChat(AsyncResource):
         Other keyword arguments (``temperature``, ``tool_choice``, ``timeout``...) go to
         each :meth:`complete`.
         """
+        arguments = dict(locals())
         from ..lib.tools import completion_run  # loaded by tool runs only
 
-        run = completion_run(
-            self,
-            {"model": model},
-            messages,
-            tools,
-            max_iterations,
-            approve,
-            raise_tool_errors,
-            kwargs,
-        )
-        return await run(None)
+        return await completion_run(self, "model", arguments)(None)
 
-    def run_tools_stream(
-        self,
-        *,
-        model: str,
-        messages: Sequence[MessageParam],
-        tools: Sequence[FunctionTool[..., Any] | Any],
-        max_iterations: int = DEFAULT_TOOL_ITERATIONS,
-        approve: Approver | None = None,
-        raise_tool_errors: bool = False,
-        **kwargs: Any,
-    ) -> AsyncIterator[ToolRunEvent]:
+    @stream_twin(run_tools)
+    def run_tools_stream(self, **kwargs: Any) -> AsyncIterator[ToolRunEvent]:
         """:meth:`run_tools`, streamed: ``async for event in client.chat.run_tools_stream(...)``.
 
         Events, as they happen: :class:`~mistral_async.lib.tools.ToolRunChunk` (each chunk
@@ -232,18 +215,7 @@ class AsyncChat(AsyncResource):
         """
         from ..lib.tools import completion_run, events_of
 
-        run = completion_run(
-            self,
-            {"model": model},
-            messages,
-            tools,
-            max_iterations,
-            approve,
-            raise_tool_errors,
-            kwargs,
-            streaming=True,
-        )
-        return events_of(run)
+        return events_of(completion_run(self, "model", kwargs, streaming=True))
 
 
 def __getattr__(name: str) -> Any:
