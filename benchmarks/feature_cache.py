@@ -7,9 +7,10 @@ W3's embeddings request (16 inputs, 16 vectors of 1,024 floats back); C2 one inp
 C3 a short chat completion with ``cache=True``. A repeated call with plain arguments
 goes from its arguments straight to its entry, skipping the checks and the body it built
 the first time; C4 makes C2's call through ``client.request()``, which has no such
-shortcut: it encodes the body and hashes it on every hit. (A call with attrs objects
-among its arguments, ``UserMessage(...)`` say, is checked again on every hit: about
-30 µs on the machine of the README's figures.)
+shortcut: it encodes the body and hashes it on every hit. (attrs objects among the
+arguments, ``UserMessage(...)`` say, are keyed by class and fields with orjson: about
+8 µs a hit; an argument that cannot be keyed, an enum say, is checked on every hit: 20-30
+µs.)
 """
 
 from __future__ import annotations

@@ -15,8 +15,10 @@ from aiohttp import web
 
 from mistral_async import AsyncMistral, InvalidParameterError, Mistral, ResponseValidationError
 from mistral_async._cache import Cache
+from mistral_async._json import fragment
 from mistral_async.testing import FakeMistral
 from mistral_async.types import UserMessage
+from mistral_async.types.chat import ChatCompletionRequest
 from mistral_async.types.embeddings import EmbeddingRequest
 
 pytestmark = pytest.mark.anyio
@@ -340,16 +342,16 @@ async def test_an_answer_that_does_not_parse_is_not_stored() -> None:
 # -- repeated calls: a caching client goes from the arguments straight to the entry ----
 
 
-def count_checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Count the checks embeddings.create runs (``EmbeddingRequest.validated``)."""
+def count_checks(monkeypatch: pytest.MonkeyPatch, request: Any = EmbeddingRequest) -> list[int]:
+    """Count the checks a method runs (``request.validated``, embeddings' by default)."""
     counter = [0]
-    original = EmbeddingRequest.validated.__func__  # type: ignore[attr-defined]
+    original = request.validated.__func__
 
     def counting(cls: Any, *args: Any, **kwargs: Any) -> Any:
         counter[0] += 1
         return original(cls, *args, **kwargs)
 
-    monkeypatch.setattr(EmbeddingRequest, "validated", classmethod(counting))
+    monkeypatch.setattr(request, "validated", classmethod(counting))
     return counter
 
 
@@ -448,13 +450,31 @@ async def test_arguments_that_are_not_plain_values_are_checked_every_time(
                 inputs=["a"],
                 output_dimension=math.nan,  # type: ignore[arg-type]
             )
-        # attrs messages go the whole way, and still hit.
-        for _ in range(2):
-            await client.chat.complete(
-                model="mistral-small-latest", messages=[UserMessage(content="Hi")], cache=True
-            )
     assert sent(fake_mistral, "/v1/embeddings") == 2
-    assert sent(fake_mistral, "/v1/chat/completions") == 1
+
+
+async def test_attrs_arguments_are_keyed_by_class_and_fields(
+    fake_mistral: FakeMistral, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checks = count_checks(monkeypatch, ChatCompletionRequest)
+    message = UserMessage(content="Hi")
+    async with client_for(fake_mistral) as client:
+
+        async def ask(*messages: Any) -> Any:
+            return await client.chat.complete(
+                model="mistral-small-latest", messages=list(messages), cache=True
+            )
+
+        first = await ask(message)
+        assert await ask(UserMessage(content="Hi")) is first  # equal fields: the same call
+        message.content = "Bye"  # changed in place: a new call
+        bye = await ask(message)
+        assert bye is not first
+        assert await ask(message) is bye
+    assert sent(fake_mistral, "/v1/chat/completions") == 2
+    # With orjson (the fast extra) a repeat with attrs objects skips the checks too;
+    # the stdlib encoder cannot key them, and checks them every time.
+    assert checks == ([2] if fragment is not None else [4])
 
 
 async def test_raw_and_parsed_repeats_are_answered_apart(fake_mistral: FakeMistral) -> None:

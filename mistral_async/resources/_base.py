@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any, Concatenate, Final, ParamSpec, TypeVar, overload
 
 from .._converter import Model, converter
-from .._json import plain_dumps
+from .._json import fragment, plain_dumps, refuse
 from .._pagination import AsyncPaginator
 from .._types import CALL, NOT_GIVEN, REQUEST_OPTION_NAMES, CallKey
 
@@ -64,18 +64,32 @@ _OPTIONS_BUT_CACHE: Final = REQUEST_OPTION_NAMES - {"cache"}
 _PLAIN: Final = frozenset({str, int, float, bool, type(None), list, tuple, dict})
 
 
+def _model_text(value: Any) -> Any:
+    """An attrs object in a call's key: ``@module.Class{fields}``, which no plain value
+    encodes to (a bare ``@`` is not JSON), so it never matches a dict of the same fields."""
+    if fragment is None or not isinstance(value, Model):
+        return refuse(value)
+    kind = type(value)
+    name = f"@{kind.__module__}.{kind.__qualname__}".encode()
+    return fragment(name + plain_dumps(value.to_dict()))
+
+
 def _call_text(name: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> bytes | None:
     """A method call as JSON, for the response cache to recall; ``None`` when it cannot be
-    recalled (per-call options other than ``cache=``, or an argument that is not a plain
-    JSON value: an attrs object, NaN, a subclass... is checked again on every call)."""
+    recalled: per-call options other than ``cache=``, or an argument whose checks depend
+    on more than its value (NaN, an enum, a subclass...), which is checked on every call.
+    attrs objects (with orjson) are keyed by their class and fields."""
     for value in (*args, *kwargs.values()):
         kind = type(value)
-        if kind not in _PLAIN or (kind is float and not math.isfinite(value)):
+        if kind in _PLAIN:
+            if kind is float and not math.isfinite(value):
+                return None
+        elif not isinstance(value, Model):
             return None
     if not _OPTIONS_BUT_CACHE.isdisjoint(kwargs):
         return None
     try:
-        return plain_dumps((name, args, kwargs))
+        return plain_dumps((name, args, kwargs), _model_text)
     except (TypeError, ValueError):
         return None
 
