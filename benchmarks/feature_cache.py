@@ -9,7 +9,7 @@ goes from its arguments straight to its entry, skipping the checks and the body 
 the first time; C4 makes C2's call through ``client.request()``, which has no such
 shortcut: it encodes the body and hashes it on every hit. (attrs objects among the
 arguments, ``UserMessage(...)`` say, are keyed by class and fields with orjson: about
-8 µs a hit; an argument that cannot be keyed, an enum say, is checked on every hit: 20-30
+8 µs a hit; an argument that cannot be keyed, an enum say, is checked on every hit: 20-40
 µs.)
 """
 
