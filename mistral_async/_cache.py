@@ -16,7 +16,8 @@ Entries are keyed by the server's URL, a hash of the credentials sent (two keys 
 share an answer; the key itself is never stored), the method, the path and a hash of
 the query, the body and the other request headers. A mutation through the client
 (create, update, delete, archive...) drops the cached reads of the collection it
-changed, and concurrent identical misses send one request.
+changed (reads cached with ``cache=True`` elsewhere: of its family, ``/v1/audio`` for
+``/v1/audio/voices/x``), and concurrent identical misses send one request.
 
 A method called again with the same plain arguments (strings, numbers, lists and
 dicts of them) on the same client skips the checks and the body building it did the
@@ -217,6 +218,9 @@ class Cache:
         self._generation = 0
         self._inflight: dict[str, tuple[asyncio.AbstractEventLoop, asyncio.Future[Entry]]] = {}
         self._who: dict[int, tuple[Mapping[str, str], str, tuple[str, str]]] = {}
+        # Families of paths (``/v1/audio``) with reads cached on request (``cache=True``):
+        # a change anywhere in one drops them all.
+        self._opted: set[str] = set()
         # Method calls seen before -> (config, entry key, cast, raw): see _recall.
         self._calls: dict[CallKey, tuple[Any, str, Callable[[Any], Any], bool]] = {}
         self._hits = self._misses = self._coalesced = self._stores = 0
@@ -279,13 +283,15 @@ class Cache:
 
     # -- what the session core calls --------------------------------------------------
 
-    @staticmethod
-    def _plan(method: str, path: str, asked: bool | None) -> int:
+    def _plan(self, method: str, path: str, asked: bool | None) -> int:
         """``READ``, ``MUTATE`` or 0 for a call (``asked``: the call's ``cache=`` option)."""
         if method == "GET":
             if asked is False:
                 return 0
             if asked:
+                if _cached_collection(path) is None:
+                    # A read cached on request: changes to its family drop it from now on.
+                    self._opted.add(_family(path))
                 return READ
             if _cached_collection(path) is None or _VOLATILE.search(path):
                 return 0
@@ -296,7 +302,16 @@ class Cache:
             raise InvalidParameterError(
                 "cache", f"a {method} changes data; its answer cannot be cached"
             )
-        return MUTATE if _collection_of(path) is not None else 0
+        return MUTATE if _collection_of(path) is not None or self._opted_family(path) else 0
+
+    def _opted_family(self, path: str) -> str | None:
+        """The family of ``path`` (``/v1/audio`` for ``/v1/audio/voices/x``) when reads in it
+        were cached on request."""
+        opted = self._opted
+        if not opted:
+            return None
+        family = _family(path)
+        return family if family in opted else None
 
     def _key(
         self,
@@ -373,7 +388,7 @@ class Cache:
 
     async def _mutated(self, path: str) -> None:
         """A call changed the collection of ``path``: drop its cached reads."""
-        collection = _collection_of(path)
+        collection = _collection_of(path) or self._opted_family(path)
         if collection is not None:
             await self.invalidate(prefix=collection)
 
@@ -507,6 +522,11 @@ def _who_and_headers(base_url: str, headers: Mapping[str, str]) -> tuple[str, st
 
 def _path_of(key: str) -> str:
     return key.split(" ", 3)[2]
+
+
+def _family(path: str) -> str:
+    """The first two segments of an API path: ``/v1/audio`` for ``/v1/audio/voices/x``."""
+    return "/".join(path.split("/", 3)[:3])
 
 
 def _collection_of(path: str) -> str | None:

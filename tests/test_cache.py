@@ -498,6 +498,21 @@ async def test_a_generated_read_is_repeated_from_the_cache(fake_mistral: FakeMis
     assert sent(fake_mistral, f"/v1/audio/voices/{voice.id}") == 2
 
 
+async def test_a_change_drops_the_reads_cached_on_request(fake_mistral: FakeMistral) -> None:
+    async with client_for(fake_mistral) as client:
+        voice = await client.audio.voices.create(name="calm", sample_audio="UklGRg==")
+        await client.audio.voices.get(voice.id, cache=True)
+        await client.audio.voices.get(voice.id, cache=True)
+        # A change elsewhere leaves it.
+        with pytest.raises(Exception):  # noqa: B017, PT011 - the fake may not know the id
+            await client.models.archive(model_id="ft:unknown")
+        await client.audio.voices.get(voice.id, cache=True)
+        await client.audio.voices.update(voice.id, name="bright")
+        renamed = await client.audio.voices.get(voice.id, cache=True)
+    assert renamed.name == "bright"
+    assert sent(fake_mistral, f"/v1/audio/voices/{voice.id}") == 3  # get, update, get again
+
+
 @contextlib.asynccontextmanager
 async def _server(
     handler: Any, path: str = "/v1/models", method: str = "GET"
