@@ -116,8 +116,9 @@ def recalled(
 
     For a method that makes one request. The first call runs in full (checks, body,
     request) and the session core records which cache entry it maps to; a later call
-    with the same plain arguments on the same client skips straight to that entry
-    while it is fresh. Without a cache, or with tracing on, the method runs as written.
+    with the same arguments on the same client skips straight to that entry while it is
+    fresh (arguments that cannot be keyed, see ``_call_text``, are checked every time).
+    Without a cache, or with tracing on, the method runs as written.
     """
     name = fn.__qualname__
 
