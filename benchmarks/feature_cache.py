@@ -4,7 +4,8 @@ Target (issue "response cache"): a hit costs at most 5% of the CPU of the reques
 replaces. Each case makes the same public call on two clients of the same server: the
 feature's has ``cache=True`` (filled during warm-up), the baseline's has no cache. C1 is
 W3's embeddings request (16 inputs, 16 vectors of 1,024 floats back); C2 one input;
-C3 a short chat completion with ``cache=True``. A repeated call with plain arguments
+C3 a short chat completion with ``cache=True``; C5 the same with ``UserMessage``
+objects. A repeated call with plain arguments
 goes from its arguments straight to its entry, skipping the checks and the body it built
 the first time; C4 makes C2's call through ``client.request()``, which has no such
 shortcut: it encodes the body and hashes it on every hit. (attrs objects among the
@@ -73,6 +74,22 @@ async def chat_requests(ctx: dict[str, Any], n: int) -> None:
 MESSAGES = [{"role": "user", "content": "Hello"}]
 
 
+async def _chat_objects(client: AsyncMistral, n: int, **cache: bool) -> None:
+    from mistral_async.types import UserMessage
+
+    messages = [UserMessage(content="Hello")]
+    for _ in range(n):
+        await client.chat.complete(model="m", messages=messages, **cache)
+
+
+async def object_hits(ctx: dict[str, Any], n: int) -> None:
+    await _chat_objects(ctx["cached"], n, cache=True)
+
+
+async def object_requests(ctx: dict[str, Any], n: int) -> None:
+    await _chat_objects(ctx["plain"], n)
+
+
 async def _raw_embed(client: AsyncMistral, n: int) -> None:
     from mistral_async.types import EmbeddingResponse
 
@@ -115,6 +132,16 @@ CASES = [
         "chat.complete(cache=True): cache hit vs request sent",
         chat_hits,
         chat_requests,
+        n=2000,
+        target=0.05,
+        context=clients,
+        note="CPU, hit / sent",
+    ),
+    Case(
+        "C5",
+        "chat.complete(cache=True), messages as UserMessage objects: cache hit vs request sent",
+        object_hits,
+        object_requests,
         n=2000,
         target=0.05,
         context=clients,
