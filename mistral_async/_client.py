@@ -92,6 +92,7 @@ class BaseAsyncClient:
         http_session: aiohttp.ClientSession | None = None,
         route: Route | None = None,
         key_header: str = "Authorization",
+        session_core: Callable[..., SessionCore] = SessionCore,
     ) -> None:
         _log_from_env()
         self._config = ClientConfig(
@@ -109,7 +110,8 @@ class BaseAsyncClient:
             retry_log_level=retry_log_level,
             tracer=_make_tracer(tracing, tracer_provider, trace_content),
         )
-        self._core = SessionCore(
+        # Provider clients pass a SessionCore subclass with their own arguments bound.
+        self._core = session_core(
             http_session=http_session,
             connection_limit=connection_limit,
             trust_env=trust_env,

@@ -863,10 +863,6 @@ def _none() -> None:
     return None
 
 
-def _headers_of(resp: aiohttp.ClientResponse) -> Headers:
-    return Headers(list(resp.headers.items()))
-
-
 def _answer(
     status: int, headers: Mapping[str, str], content: bytes, cast: Callable[[Any], T], raw: bool
 ) -> Any:
@@ -876,9 +872,9 @@ def _answer(
         # without a body) give None.
         if not raw:
             return None
-        return RawResponse(status, Headers(list(headers.items())), b"", _none)
+        return RawResponse(status, _copied(headers), b"", _none)
     if raw:
-        resp_headers = Headers(list(headers.items()))
+        resp_headers = _copied(headers)
         return RawResponse(
             status,
             resp_headers,
@@ -886,6 +882,11 @@ def _answer(
             lambda: _parse(content, cast, status, request_id_of(resp_headers)),
         )
     return _parse(content, cast, status, None, headers)
+
+
+def _copied(headers: Mapping[str, str]) -> Headers:
+    """Response headers kept past the response (a cached entry's already are)."""
+    return headers if isinstance(headers, Headers) else Headers(list(headers.items()))
 
 
 def _from_entry(entry: Any, cast: Callable[[Any], T], raw: bool) -> Any:

@@ -176,9 +176,10 @@ class Stream(Generic[T]):
             pass
 
     def __repr__(self) -> str:
-        # "<AsyncStream ...>" -> "<Stream ...>", "<AsyncRealtimeTranscriptionSession" -> ...
-        text = repr(self._async)
-        return "<" + text[6:] if text.startswith("<Async") else text
+        # Only the leading class name ("<AsyncStream", "<AsyncRealtime..."): the rest may
+        # hold the caller's own text.
+        head, space, rest = repr(self._async).partition(" ")
+        return blocking_name(head) + space + rest
 
 
 async def _next_batch(stream: AsyncStream[T]) -> list[T]:

@@ -41,6 +41,7 @@ def test_eight_threads_share_one_client(fake_mistral: FakeMistral) -> None:
             messages = [{"role": "user", "content": f"thread {i}"}]
             reply = client.chat.complete(model="m", messages=messages).choices[0].message.text
             with client.chat.stream(model="m", messages=messages) as stream:
+                assert repr(stream).startswith("<Stream POST /v1/chat/completions ")
                 assert stream.get_final_completion().choices[0].message.text == reply
             return reply
 

@@ -3,49 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Self
 
 from .._client import ApiKey, BaseAsyncClient
 from .._errors import InvalidParameterError
 from .._types import NOT_GIVEN, NotGiven, Timeout
-from ._core import ProviderCore, UrlHook
 
 if TYPE_CHECKING:
-    import aiohttp
-
     from .._retry import RetryDelay
 
 __all__ = ["ProviderClient"]
 
 
 class ProviderClient(BaseAsyncClient):
-    """A client whose URLs the provider decides (``route``) and whose 404s name the URL.
-
-    Subclasses call :meth:`_use_provider_core` right after ``BaseAsyncClient.__init__``.
-    """
-
-    def _use_provider_core(
-        self,
-        *,
-        hint: str,
-        http_session: aiohttp.ClientSession | None,
-        connection_limit: int,
-        trust_env: bool,
-        ssl: Any,
-        proxy: str | None,
-        url_hook: UrlHook | None = None,
-    ) -> None:
-        # The core BaseAsyncClient built has opened nothing yet (sessions are created on
-        # the first request): it is replaced by one with the same settings.
-        self._core = ProviderCore(
-            hint=hint,
-            url_hook=url_hook,
-            http_session=http_session,
-            connection_limit=connection_limit,
-            trust_env=trust_env,
-            ssl=ssl,
-            proxy=proxy,
-        )
+    """A client whose URLs the provider decides (``route``) and whose 404s name the URL
+    (subclasses pass ``session_core=provider_core(...)`` to ``BaseAsyncClient``)."""
 
     def with_options(
         self,

@@ -7,6 +7,7 @@ which URL was tried (its scheme, host, path and ``api-version``; never a key).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
@@ -61,3 +62,9 @@ class ProviderCore(SessionCore):
             if isinstance(exc, EndpointNotFoundError):
                 raise
             raise EndpointNotFoundError.wrap(exc, method, shown_url(url), self._hint) from None
+
+
+def provider_core(hint: str, url_hook: UrlHook | None = None) -> Callable[..., ProviderCore]:
+    """The ``session_core`` of a provider client: a :class:`ProviderCore` with ``hint``
+    (what to check when an endpoint is not found) and ``url_hook`` bound."""
+    return functools.partial(ProviderCore, hint=hint, url_hook=url_hook)

@@ -30,6 +30,7 @@ from .._errors import InvalidParameterError
 from .._resource_slot import ResourceSlot
 from .._types import NOT_GIVEN, NotGiven, Timeout
 from ._base import ProviderClient
+from ._core import provider_core
 
 if TYPE_CHECKING:
     import aiohttp
@@ -304,17 +305,10 @@ class AsyncMistralAzure(ProviderClient):
             http_session=http_session,
             route=route,
             key_header=key_header,
-        )
-        self._use_provider_core(
-            hint=(
-                f"check the endpoint, the deployment (model) name and api_family "
+            session_core=provider_core(
+                "check the endpoint, the deployment (model) name and api_family "
                 f"(this client uses the {family} paths)"
             ),
-            http_session=http_session,
-            connection_limit=connection_limit,
-            trust_env=trust_env,
-            ssl=ssl,
-            proxy=proxy,
         )
 
     @property

@@ -30,6 +30,7 @@ from .._resource_slot import ResourceSlot
 from .._session import path_param
 from .._types import NOT_GIVEN, NotGiven, Timeout
 from ._base import ProviderClient
+from ._core import provider_core
 
 if TYPE_CHECKING:
     import aiohttp
@@ -368,16 +369,11 @@ class AsyncMistralGCP(ProviderClient):
             connection_limit=connection_limit,
             http_session=http_session,
             route=route,
-        )
-        self._use_provider_core(
-            hint="check the project, the region and the model name (is it enabled in Model "
-            "Garden for this project and region?)",
-            url_hook=None if project_id is not None else url_hook,
-            http_session=http_session,
-            connection_limit=connection_limit,
-            trust_env=trust_env,
-            ssl=ssl,
-            proxy=proxy,
+            session_core=provider_core(
+                "check the project, the region and the model name (is it enabled in Model "
+                "Garden for this project and region?)",
+                None if project_id is not None else url_hook,
+            ),
         )
 
     @property
