@@ -31,6 +31,7 @@ import signal
 import sys
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from typing import Final
 
 from benchmarks import wire
 
@@ -60,12 +61,16 @@ _REASONS = {
 SSE_FRAMING = "chunked"
 
 
+# The API answers each request with its id in a header, as a real response carries one.
+_REQUEST_ID: Final = "mistral-correlation-id: 0193a7e2-5b6c-7d8e-9f00-1a2b3c4d5e6f\r\n"
+
+
 def _response(
     status: int, body: bytes, content_type: str = "application/json", close: bool = False
 ) -> bytes:
     head = (
         f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}\r\n"
-        f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n"
+        f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n{_REQUEST_ID}"
         + ("Connection: close\r\n" if close else "")
         + "\r\n"
     )
@@ -98,6 +103,7 @@ def _sse_frames(n_chunks: int, framing: str) -> tuple[bytes, ...]:
     """Return the whole SSE response (head included) as write-sized frames."""
     head = (
         "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
+        + _REQUEST_ID
         + (
             "Transfer-Encoding: chunked\r\n\r\n"
             if framing == "chunked"
