@@ -737,10 +737,8 @@ class SessionCore:
                 return _fresh(resp, content, cast, raw)
             return _answer(resp.status, resp.headers, content, cast, raw)
 
-        async def call(traced: Any = None) -> Any:
-            nonlocal span
-            span = traced
-            on_retry = None if traced is None else traced.on_retry
+        async def call() -> Any:
+            on_retry = None if span is None else span.on_retry
             if plan == CACHE_READ:
                 assert cache is not None
                 entry, result = await cache._fetch(
@@ -754,10 +752,16 @@ class SessionCore:
                     assert cache is not None
                     await cache._mutated(path)
 
-        tracer = config.tracer
-        if tracer is None:
+        if config.tracer is None:
             return await call()
-        return await tracer.traced(method, path, body, url, call)
+        span = config.tracer.begin(method, path, body, url)
+        try:
+            result = await call()
+        except BaseException as exc:
+            span.failed(exc)
+            raise
+        span.succeeded(result)
+        return result
 
     def stream(
         self,

@@ -13,12 +13,17 @@ request id (``mistral.request_id``) and, on failure, ``error.type`` and
 ``http.response.status_code``. Retries are span events (``retry``). A stream's span
 ends with the stream. Messages and answers are recorded (``gen_ai.input.messages`` /
 ``gen_ai.output.messages``) only with ``trace_content=True``.
+
+A call whose span the sampler drops records nothing, its context current all the same. The
+attributes known at a span's start go to the sampler then, unless the tracer's sampler is
+one of the SDK's own, which never look at them: those spans get every attribute when they
+end, in one batch (the SDK checks and copies each batch apart).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Final, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, Final
 
 from opentelemetry import context, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
@@ -27,9 +32,7 @@ from yarl import URL
 from ._response import request_id_of
 from ._version import __version__
 
-__all__ = ["CallTracer", "make_tracer"]
-
-T = TypeVar("T")
+__all__ = ["CallSpan", "CallTracer", "StreamSpan", "make_tracer"]
 
 PROVIDER: Final = "mistral_ai"
 # The API's generative operations and their GenAI operation names.
@@ -62,9 +65,11 @@ _REQUEST_FIELDS: Final = (
 _VARYING: Final = frozenset([field for field, _ in _REQUEST_FIELDS] + ["agent_id"])
 
 _NO_SPAN: Final = trace.INVALID_SPAN
+_CLIENT: Final = SpanKind.CLIENT
 _attach: Final = context.attach
 _detach: Final = context.detach
 _in_context: Final = trace.set_span_in_context
+_current: Final = context.get_current
 
 
 def make_tracer(provider: Any, *, content: bool) -> CallTracer:
@@ -92,46 +97,63 @@ def _encode(value: Any) -> str:
 class CallTracer:
     """Starts the spans of a client's calls."""
 
-    __slots__ = ("_bases", "_starts", "content", "tracer")
+    __slots__ = ("_bases", "_start_span", "_starts", "blind", "content", "tracer")
 
     def __init__(self, provider: Any, content: bool) -> None:
         self._bases: dict[tuple[str, str, URL], tuple[str | None, str, dict[str, Any]]] = {}
-        # (method, path, url, model) -> the span name and start attributes of the calls
+        # (method, path, model) -> the URL, span name and start attributes of the calls
         # that send nothing else of note (most calls): built once.
-        self._starts: dict[tuple[str, str, URL, str], tuple[str, dict[str, Any]]] = {}
+        self._starts: dict[tuple[str, str, str], tuple[URL, str, dict[str, Any]]] = {}
         provider = provider if provider is not None else trace.get_tracer_provider()
         self.tracer = provider.get_tracer("mistral_async", __version__)
+        self._start_span = self.tracer.start_span
+        # The SDK checks and copies the attributes a span starts with apart from those it
+        # ends with. When the sampler does not look at them, they are all set at the end,
+        # in one go: the span exported is the same, for less work.
+        self.blind = _samples_blind(self.tracer)
         self.content = content
 
     def __repr__(self) -> str:
         return f"<CallTracer content={self.content}>"
 
-    def start(self, method: str, path: str, body: Any, url: URL) -> CallSpan:
-        """A span for one call (not yet current)."""
-        call = CallSpan(self.content)
-        call.span = self._span(method, path, body, url)
-        return call
-
-    def stream(self, method: str, path: str, body: Any, url: URL, log: Any) -> CallSpan:
+    def stream(self, method: str, path: str, body: Any, url: URL, log: Any) -> StreamSpan:
         """A stream's span, started when the stream sends its request (``starting``)."""
-        call = CallSpan(self.content)
-        call.log = log
-        call.pending = lambda: self._span(method, path, body, url)
+        return StreamSpan(lambda: self._span(method, path, body, url), self.content, log)
+
+    def begin(self, method: str, path: str, body: Any, url: URL) -> CallSpan:
+        """The span of one call, started and made current until the call ends with
+        :meth:`CallSpan.succeeded` or :meth:`CallSpan.failed` (in the same task).
+
+        A span the sampler dropped records nothing, but is current all the same so that
+        the trace goes on downstream."""
+        # The current context, read once: the span's parent and what it joins.
+        parent = _current()
+        span, attrs = self._span(method, path, body, url, parent)
+        call = (CallSpan if span.is_recording() else _Unrecorded)(span, attrs, self.content)
+        call.token = _attach(_in_context(span, parent))
         return call
 
-    def _span(self, method: str, path: str, body: Any, url: URL) -> Any:
+    def _span(
+        self, method: str, path: str, body: Any, url: URL, parent: Any = None
+    ) -> tuple[Any, dict[str, Any]]:
+        """A started span, and the attributes to set when it ends: at first, those known
+        at its start when the sampler does not look at them (see :func:`_samples_blind`)."""
         model = body.get("model") if type(body) is dict or isinstance(body, Mapping) else None
-        if isinstance(model, str) and not self.content and _VARYING.isdisjoint(body):
+        if type(model) is str and not self.content and _VARYING.isdisjoint(body):
             # Most calls: the same name and attributes for each call of a model, made once.
-            key = (method, path, url, model)
+            # (The client keeps one URL object per path: compared by identity first.)
+            key = (method, path, model)
             start = self._starts.get(key)
-            if start is None:
-                start = self._attributes(method, path, url, body)
+            if start is None or (start[0] is not url and start[0] != url):
+                start = (url, *self._attributes(method, path, url, body))
                 if len(self._starts) < 512:
                     self._starts[key] = start
+            name, attributes = start[1], start[2]
         else:
-            start = self._attributes(method, path, url, body)
-        return self.tracer.start_span(start[0], kind=SpanKind.CLIENT, attributes=start[1])
+            name, attributes = self._attributes(method, path, url, body)
+        if self.blind:
+            return self._start_span(name, parent, _CLIENT), attributes.copy()
+        return self._start_span(name, parent, _CLIENT, attributes), {}
 
     def _attributes(
         self, method: str, path: str, url: URL, body: Any
@@ -187,55 +209,20 @@ class CallTracer:
             self._bases[(method, path, url)] = base
         return base
 
-    async def traced(
-        self,
-        method: str,
-        path: str,
-        body: Any,
-        url: URL,
-        run: Callable[[CallSpan], Awaitable[T]],
-    ) -> T:
-        """Run one call (``run(span)``) inside its span, current while it runs."""
-        call = CallSpan(self.content)
-        call.span = span = self._span(method, path, body, url)
-        token = _attach(_in_context(span))
-        try:
-            result = await run(call)
-        except BaseException as exc:
-            call.closed(False, exc)
-            raise
-        finally:
-            _detach(token)
-        call.result(result)
-        call.closed(True, None)
-        return result
-
 
 class CallSpan:
-    """One call's span: what the session core and streams tell it."""
+    """One call's span: what the session core tells it as the call goes.
 
-    __slots__ = ("_ended", "attrs", "content", "count", "finish", "log", "pending", "span", "text")
+    Attributes learnt on the way are kept in ``attrs`` and set when the call ends, in one
+    go (the SDK takes a lock and checks the value for each call of ``set_attribute``)."""
 
-    def __init__(self, content: bool) -> None:
-        self.span: Any = _NO_SPAN
-        # Attributes learnt as the call goes, set at its end in one go (the SDK takes a
-        # lock and checks the value for each call of set_attribute).
-        self.attrs: dict[str, Any] = {}
-        self.pending: Callable[[], Any] | None = None
+    __slots__ = ("attrs", "content", "span", "token")
+
+    def __init__(self, span: Any, attrs: dict[str, Any], content: bool) -> None:
+        self.span = span
+        self.attrs = attrs
         self.content = content
-        self.log: Any = None
-        """A :class:`~mistral_async._logging.StreamLog` told the same things (streams)."""
-        self.count = 0
-        self.finish: list[str] = []
-        self.text: list[str] = []
-        self._ended = False
-
-    # -- calls and streams ------------------------------------------------------------
-
-    def starting(self) -> None:
-        """A stream sends its request: its span starts now."""
-        if self.pending is not None:
-            self.span, self.pending = self.pending(), None
+        self.token: Any = None
 
     def on_retry(self, attempt: int, delay: float, error: BaseException) -> None:
         """A failed attempt is retried: an event on the span."""
@@ -255,46 +242,82 @@ class CallSpan:
         if request_id:
             self.attrs["mistral.request_id"] = request_id
 
-    def result(self, value: Any) -> None:
-        """What a (non-streamed) call returned: response id, model, usage, finish reasons."""
-        self._describe(value)
-        choices = getattr(value, "choices", None)
-        if isinstance(choices, list):
-            reasons = [str(c.finish_reason) for c in choices if getattr(c, "finish_reason", None)]
-            if reasons:
-                self.attrs["gen_ai.response.finish_reasons"] = reasons
-            if self.content:
-                messages = [getattr(c, "message", None) for c in choices]
-                self.attrs["gen_ai.output.messages"] = _encode(messages)
-
-    def closed(self, done: bool, error: BaseException | None) -> None:
-        """The call (or stream) ended: set the outcome and end the span (once)."""
-        if self.log is not None:
-            self.log.closed(done, error)
-        if self._ended or self.span is _NO_SPAN:
-            return
-        self._ended = True
-        span = self.span
+    def succeeded(self, value: Any) -> None:
+        """The call returned ``value``: no longer current; its response id, model, usage
+        and finish reasons are set and the span ends."""
+        _detach(self.token)
         attrs = self.attrs
-        if error is not None:
-            attrs["error.type"] = type(error).__name__
-            status = getattr(error, "status_code", None)
-            if isinstance(status, int) and status:
-                attrs["http.response.status_code"] = status
-            request_id = getattr(error, "request_id", None)
-            if isinstance(request_id, str) and request_id:
-                attrs["mistral.request_id"] = request_id
-            span.set_status(Status(StatusCode.ERROR, type(error).__name__))
-        if self.count:
-            attrs["mistral.stream.events"] = self.count
-            if self.finish:
-                attrs["gen_ai.response.finish_reasons"] = self.finish
-            if self.content and self.text:
-                attrs["gen_ai.output.messages"] = _encode("".join(self.text))
+        _describe(attrs, value)
+        choices = getattr(value, "choices", None)
+        if type(choices) is list and choices:
+            reasons = []
+            for choice in choices:
+                reason = getattr(choice, "finish_reason", None)
+                if reason:
+                    reasons.append(str(reason))
+            if reasons:
+                attrs["gen_ai.response.finish_reasons"] = reasons
+            if self.content:
+                attrs["gen_ai.output.messages"] = _encode(
+                    [getattr(c, "message", None) for c in choices]
+                )
+        span = self.span
         span.set_attributes(attrs)
         span.end()
 
-    # -- streams ----------------------------------------------------------------------
+    def failed(self, error: BaseException) -> None:
+        """The call raised ``error``: no longer current; its type, status and request id
+        are set and the span ends."""
+        _detach(self.token)
+        span = self.span
+        _failure(self.attrs, span, error)
+        span.set_attributes(self.attrs)
+        span.end()
+
+
+class _Unrecorded(CallSpan):
+    """The call of a span the sampler dropped: only its context is current."""
+
+    __slots__ = ()
+
+    def on_retry(self, attempt: int, delay: float, error: BaseException) -> None:
+        pass
+
+    def response(self, status: int, headers: Mapping[str, str]) -> None:
+        pass
+
+    def succeeded(self, value: Any) -> None:
+        _detach(self.token)
+
+    def failed(self, error: BaseException) -> None:
+        _detach(self.token)
+
+
+class StreamSpan:
+    """A stream's span, started when the stream sends its request and ended with it; also
+    tells the stream's :class:`~mistral_async._logging.StreamLog` (``log``), if any."""
+
+    __slots__ = ("_ended", "attrs", "content", "count", "finish", "log", "pending", "span", "text")
+
+    def __init__(self, pending: Callable[[], Any], content: bool, log: Any) -> None:
+        self.span: Any = _NO_SPAN
+        self.pending: Callable[[], Any] | None = pending
+        self.attrs: dict[str, Any] = {}
+        self.content = content
+        self.log = log
+        self.count = 0
+        self.finish: list[str] = []
+        self.text: list[str] = []
+        self._ended = False
+
+    def starting(self) -> None:
+        """The stream sends its request: its span starts now."""
+        if self.pending is not None:
+            (self.span, self.attrs), self.pending = self.pending(), None
+            if not self.span.is_recording():
+                self._ended = True  # sampled out: nothing to record
+
+    on_retry = CallSpan.on_retry
 
     def opened(self, status: int, request_id: str | None) -> None:
         """The stream's response arrived (a success: failures are raised)."""
@@ -307,21 +330,22 @@ class CallSpan:
         """Events delivered by the stream: ids, usage and finish reasons as they pass."""
         if self.log is not None:
             self.log.events(items)
-        if not items:
+        if not items or self._ended:
             return
         # Some streams wrap each chunk (``event.data``); looked up once, by type.
         wrapped = "data" in getattr(type(items[0]), "__slots__", ()) or hasattr(
             type(items[0]), "data"
         )
+        attrs = self.attrs
         if not self.count:
-            self._describe(items[0].data if wrapped else items[0])
+            _describe(attrs, items[0].data if wrapped else items[0])
         self.count += len(items)
         content = self.content
         for item in items:
             chunk = item.data if wrapped else item
             usage = getattr(chunk, "usage", None)
             if usage is not None:
-                self._usage(usage)
+                _usage(attrs, usage)
             choices = getattr(chunk, "choices", None)
             if choices:
                 for choice in choices:
@@ -333,24 +357,86 @@ class CallSpan:
                         if isinstance(text, str):
                             self.text.append(text)
 
-    # -- helpers ----------------------------------------------------------------------
-
-    def _describe(self, value: Any) -> None:
+    def closed(self, done: bool, error: BaseException | None) -> None:
+        """The stream ended: set the outcome and end the span (once)."""
+        if self.log is not None:
+            self.log.closed(done, error)
+        if self._ended or self.span is _NO_SPAN:
+            return
+        self._ended = True
+        span = self.span
         attrs = self.attrs
-        response_id = getattr(value, "id", None)
-        if isinstance(response_id, str):
-            attrs["gen_ai.response.id"] = response_id
-        model = getattr(value, "model", None)
-        if isinstance(model, str):
-            attrs["gen_ai.response.model"] = model
-        usage = getattr(value, "usage", None)
-        if usage is not None:
-            self._usage(usage)
+        if error is not None:
+            _failure(attrs, span, error)
+        if self.count:
+            attrs["mistral.stream.events"] = self.count
+            if self.finish:
+                attrs["gen_ai.response.finish_reasons"] = self.finish
+            if self.content and self.text:
+                attrs["gen_ai.output.messages"] = _encode("".join(self.text))
+        span.set_attributes(attrs)
+        span.end()
 
-    def _usage(self, usage: Any) -> None:
-        prompt = getattr(usage, "prompt_tokens", None)
-        if type(prompt) is int:  # not a bool
-            self.attrs["gen_ai.usage.input_tokens"] = prompt
-        completion = getattr(usage, "completion_tokens", None)
-        if type(completion) is int:
-            self.attrs["gen_ai.usage.output_tokens"] = completion
+
+def _samples_blind(tracer: Any) -> bool:
+    """Whether ``tracer`` samples without looking at span attributes: true of an SDK
+    tracer with the SDK's own samplers (always on or off, trace-id ratio, parent-based on
+    those: the default is one). Any other sampler gets the attributes at span start."""
+    sampler: Any = getattr(tracer, "sampler", None)
+    if sampler is None:
+        return False
+    from opentelemetry.sdk.trace import sampling
+
+    if type(sampler) in (
+        sampling.StaticSampler,
+        sampling.TraceIdRatioBased,
+        sampling.ParentBasedTraceIdRatio,
+    ):
+        return True
+    if type(sampler) is not sampling.ParentBased:
+        return False
+    # "ParentBased{root:AlwaysOnSampler,remoteParentSampled:AlwaysOnSampler,...}"
+    description: str = getattr(sampler, "get_description")()  # noqa: B009 - untyped
+    if not (description.startswith("ParentBased{") and description.endswith("}")):
+        return False
+    for part in description[len("ParentBased{") : -1].split(","):
+        _, _, inner = part.partition(":")
+        if inner not in ("AlwaysOnSampler", "AlwaysOffSampler") and not (
+            inner.startswith("TraceIdRatioBased{") and inner.endswith("}")
+        ):
+            return False
+    return True
+
+
+def _failure(attrs: dict[str, Any], span: Any, error: BaseException) -> None:
+    """What a failed call or stream records: error type, HTTP status, request id, status."""
+    attrs["error.type"] = type(error).__name__
+    status = getattr(error, "status_code", None)
+    if isinstance(status, int) and status:
+        attrs["http.response.status_code"] = status
+    request_id = getattr(error, "request_id", None)
+    if isinstance(request_id, str) and request_id:
+        attrs["mistral.request_id"] = request_id
+    span.set_status(Status(StatusCode.ERROR, type(error).__name__))
+
+
+def _describe(attrs: dict[str, Any], value: Any) -> None:
+    """A response's (or first chunk's) id, model and usage."""
+    response_id = getattr(value, "id", None)
+    if isinstance(response_id, str):
+        attrs["gen_ai.response.id"] = response_id
+    model = getattr(value, "model", None)
+    if isinstance(model, str):
+        attrs["gen_ai.response.model"] = model
+    usage = getattr(value, "usage", None)
+    if usage is not None:
+        _usage(attrs, usage)
+
+
+def _usage(attrs: dict[str, Any], usage: Any) -> None:
+    prompt = getattr(usage, "prompt_tokens", None)
+    if type(prompt) is int:  # not a bool
+        attrs["gen_ai.usage.input_tokens"] = prompt
+    completion = getattr(usage, "completion_tokens", None)
+    if type(completion) is int:
+        attrs["gen_ai.usage.output_tokens"] = completion

@@ -281,3 +281,83 @@ def test_tracing_without_the_extra_says_what_to_install(tmp_path: Any) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "mistral-async[otel]" in done.stdout
+
+
+class _Recording:
+    """A sampler that decides on the attributes a span starts with, and keeps them."""
+
+    def __init__(self) -> None:
+        self.seen: list[dict[str, Any]] = []
+
+    def should_sample(
+        self,
+        parent_context: Any,
+        trace_id: int,
+        name: str,
+        kind: Any = None,
+        attributes: Any = None,
+        links: Any = None,
+        trace_state: Any = None,
+    ) -> Any:
+        from opentelemetry.sdk.trace.sampling import Decision, SamplingResult
+
+        self.seen.append(dict(attributes or {}))
+        keep = (attributes or {}).get("gen_ai.request.model") != "mistral-large-latest"
+        return SamplingResult(Decision.RECORD_AND_SAMPLE if keep else Decision.DROP, attributes)
+
+    def get_description(self) -> str:
+        return "Recording"
+
+
+async def test_a_sampler_that_reads_attributes_gets_them_at_span_start(
+    fake_mistral: FakeMistral,
+) -> None:
+    sampler = _Recording()
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(sampler=sampler)  # type: ignore[arg-type]
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    async with traced(fake_mistral, provider) as client:
+        await client.chat.complete(model="mistral-small-latest", messages=HI)
+        await client.chat.complete(model="mistral-large-latest", messages=HI)  # dropped
+    first = sampler.seen[0]
+    assert first["gen_ai.operation.name"] == "chat"
+    assert first["gen_ai.request.model"] == "mistral-small-latest"
+    assert first["server.address"] == "127.0.0.1"
+    assert [s.name for s in exporter.get_finished_spans()] == ["chat mistral-small-latest"]
+    provider.shutdown()
+
+
+@pytest.mark.parametrize("ratio", [1.0, 0.0])
+async def test_sampled_out_calls_record_nothing_yet_carry_the_trace(
+    fake_mistral: FakeMistral, ratio: float
+) -> None:
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace.sampling import ParentBasedTraceIdRatio
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(sampler=ParentBasedTraceIdRatio(ratio))
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    outer = provider.get_tracer("app").start_span("handler")
+    seen: list[Any] = []
+
+    async def on_start(session: Any, context: Any, params: Any) -> None:
+        seen.append(trace.get_current_span().get_span_context())
+
+    trace_config = aiohttp.TraceConfig()
+    trace_config.on_request_start.append(on_start)
+    async with aiohttp.ClientSession(trace_configs=[trace_config]) as session:
+        async with traced(fake_mistral, provider, http_session=session) as client:
+            with trace.use_span(outer, end_on_exit=True):
+                result = await client.chat.complete(model="mistral-small-latest", messages=HI)
+    assert result.choices[0].message.content
+    (during,) = seen
+    assert during.is_valid and during.trace_id == outer.get_span_context().trace_id
+    assert during.span_id != outer.get_span_context().span_id  # the call's own span
+    names = [s.name for s in exporter.get_finished_spans()]
+    if ratio:
+        assert names == ["chat mistral-small-latest", "handler"]
+        assert exporter.get_finished_spans()[0].context.span_id == during.span_id
+    else:
+        assert names == []
+        assert not during.trace_flags.sampled
+    provider.shutdown()
