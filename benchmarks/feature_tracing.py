@@ -3,9 +3,8 @@
 Targets (issue "tracing"): with tracing on (an SDK tracer provider with the batching
 span processor production setups use, its exporter dropping the spans), at most 1.3x the
 CPU of the same client with it off. The processor's worker thread counts: CPU is the
-whole process's. T0 is what the SDK costs for the same spans made by hand the plain way
-(start attributes when the span starts, the rest when it ends, current while the call
-runs), so T1 - T0 is what the client's own tracing adds, or saves. With
+whole process's. T0 is the floor: what the SDK costs for the same spans made by hand the
+cheapest way it allows, so T1 - T0 is what the client's own tracing code adds. With
 the library's logger at WARNING and tracing off (the defaults), W1 and W2 of the peer
 benchmarks keep their targets; that is measured by ``python -m benchmarks --only W1,W2``.
 """
@@ -76,9 +75,10 @@ async def complete_off(ctx: dict[str, Any], n: int) -> None:
 
 
 async def sdk_alone(ctx: dict[str, Any], n: int) -> None:
-    """What the OpenTelemetry SDK itself costs: a span made by hand around each untraced
-    call, current while it runs, with the attributes the client's spans carry (the
-    benchmark server sends a request id, as the API does)."""
+    """What the OpenTelemetry SDK itself costs: the span of each untraced call made by hand
+    the cheapest way the SDK allows for the attributes the client's spans carry (the
+    parent context read once, the span current while the call runs, every attribute set in
+    one batch at the end: the default sampler never reads them at the start)."""
     from opentelemetry import context, trace
     from opentelemetry.trace import SpanKind
 
@@ -92,23 +92,22 @@ async def sdk_alone(ctx: dict[str, Any], n: int) -> None:
         "server.port": 8000,
     }
     for _ in range(n):
-        span = tracer.start_span("chat m", kind=SpanKind.CLIENT, attributes=start)
-        token = context.attach(trace.set_span_in_context(span))
+        parent = context.get_current()
+        span = tracer.start_span("chat m", parent, SpanKind.CLIENT)
+        token = context.attach(trace.set_span_in_context(span, parent))
         try:
             result = await client.chat.complete(model="m", messages=MESSAGES)
         finally:
             context.detach(token)
         usage = result.usage
-        span.set_attributes(
-            {
-                "mistral.request_id": "req",
-                "gen_ai.response.id": result.id,
-                "gen_ai.response.model": result.model,
-                "gen_ai.usage.input_tokens": usage.prompt_tokens,
-                "gen_ai.usage.output_tokens": usage.completion_tokens,
-                "gen_ai.response.finish_reasons": [str(result.choices[0].finish_reason)],
-            }
-        )
+        attributes = start.copy()
+        attributes["mistral.request_id"] = "0193a7e2-5b6c-7d8e-9f00-1a2b3c4d5e6f"
+        attributes["gen_ai.response.id"] = result.id
+        attributes["gen_ai.response.model"] = result.model
+        attributes["gen_ai.usage.input_tokens"] = usage.prompt_tokens
+        attributes["gen_ai.usage.output_tokens"] = usage.completion_tokens
+        attributes["gen_ai.response.finish_reasons"] = [str(result.choices[0].finish_reason)]
+        span.set_attributes(attributes)
         span.end()
 
 
@@ -129,7 +128,7 @@ CASES = [
         n=2000,
         target=1.3,
         context=clients,
-        note="T1 without the client's code",
+        note="the floor under T1",
     ),
     Case(
         "T1",
