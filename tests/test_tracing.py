@@ -132,6 +132,7 @@ async def test_errors_and_retries(
     assert retry.attributes["error.type"] == "InternalServerError"
     assert ok.status.status_code is StatusCode.UNSET
     assert failed.name == "GET /v1/models"
+    assert failed.attributes["http.request.method"] == "GET"
     assert failed.attributes["error.type"] == "NotFoundError"
     assert failed.attributes["http.response.status_code"] == 404
     assert failed.status.status_code is StatusCode.ERROR
@@ -147,6 +148,9 @@ async def test_a_stream_span_ends_with_the_stream(fake_mistral: FakeMistral, spa
     (span,) = exporter.get_finished_spans()
     attrs = span.attributes
     assert span.name == "chat mistral-small-latest"
+    assert attrs["gen_ai.operation.name"] == "chat"  # known at the start, set at the end
+    assert attrs["server.address"] == "127.0.0.1"
+    assert attrs["mistral.request_id"]
     assert attrs["mistral.stream.events"] == 1 + len(rest)
     assert attrs["gen_ai.response.id"] == first.id
     assert attrs["gen_ai.response.finish_reasons"] == ("stop",)
@@ -349,13 +353,16 @@ async def test_sampled_out_calls_record_nothing_yet_carry_the_trace(
         async with traced(fake_mistral, provider, http_session=session) as client:
             with trace.use_span(outer, end_on_exit=True):
                 result = await client.chat.complete(model="mistral-small-latest", messages=HI)
+            async with client.chat.stream(model="mistral-small-latest", messages=HI) as stream:
+                chunks = [chunk async for chunk in stream]
     assert result.choices[0].message.content
-    (during,) = seen
+    assert chunks
+    during = seen[0]
     assert during.is_valid and during.trace_id == outer.get_span_context().trace_id
     assert during.span_id != outer.get_span_context().span_id  # the call's own span
     names = [s.name for s in exporter.get_finished_spans()]
     if ratio:
-        assert names == ["chat mistral-small-latest", "handler"]
+        assert names == ["chat mistral-small-latest", "handler", "chat mistral-small-latest"]
         assert exporter.get_finished_spans()[0].context.span_id == during.span_id
     else:
         assert names == []
