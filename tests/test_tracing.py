@@ -262,9 +262,15 @@ def test_the_blocking_client_traces_too(fake_mistral: FakeMistral, spans: Any) -
         tracing=True,
         tracer_provider=provider,
     ) as client:
-        client.embeddings.create(model="mistral-embed", inputs=["a"])
-    (span,) = exporter.get_finished_spans()
+        # The caller's span, current in this thread, is the parent of the call's span
+        # although the call runs on the client's loop thread.
+        with provider.get_tracer("app").start_as_current_span("handler") as outer:
+            client.embeddings.create(model="mistral-embed", inputs=["a"])
+    span, handler = exporter.get_finished_spans()
     assert span.name == "embeddings mistral-embed"
+    assert handler.name == "handler"
+    assert span.parent is not None
+    assert span.parent.span_id == outer.get_span_context().span_id
 
 
 def test_tracing_without_the_extra_says_what_to_install(tmp_path: Any) -> None:
