@@ -100,6 +100,7 @@ async def sdk_alone(ctx: dict[str, Any], n: int) -> None:
         finally:
             context.detach(token)
         usage = result.usage
+        assert usage is not None
         attributes = start.copy()
         attributes["mistral.request_id"] = "0193a7e2-5b6c-7d8e-9f00-1a2b3c4d5e6f"
         attributes["gen_ai.response.id"] = result.id

@@ -9,6 +9,7 @@ CPU per operation and the ratio feature / baseline next to the target::
     python -m benchmarks.features                 # every feature module
     python -m benchmarks.features --only cache    # modules whose name contains "cache"
     python -m benchmarks.features --quick         # 1/10 of the operations, 1 repetition
+    python -m benchmarks.features --latency-ms 1  # the server answers after 1 ms
 
 ``python -m nox -s bench`` runs this after the peer workloads (``benchmarks/README.md``).
 """
@@ -51,6 +52,10 @@ class Case:
     note: str = ""
 
 
+#: Milliseconds the benchmark server waits before each answer (``--latency-ms``).
+LATENCY_MS = 0.0
+
+
 @contextlib.asynccontextmanager
 async def bench_server(
     embeds: tuple[int, ...] = (1,), streams: tuple[int, ...] = ()
@@ -59,7 +64,10 @@ async def bench_server(
     not counted; yields its base URL."""
     from benchmarks.harness import Server
 
-    with tempfile.TemporaryDirectory() as logs, Server(list(streams), list(embeds), logs) as server:
+    with (
+        tempfile.TemporaryDirectory() as logs,
+        Server(list(streams), list(embeds), logs, latency_ms=LATENCY_MS) as server,
+    ):
         yield server.url
 
 
@@ -144,7 +152,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument(
+        "--latency-ms",
+        type=float,
+        default=0.0,
+        help="the server waits this long before each answer, as a remote API would",
+    )
     args = parser.parse_args(argv)
+    # Set where the feature modules read it: run with -m, this file is __main__ as well.
+    import benchmarks.features
+
+    benchmarks.features.LATENCY_MS = args.latency_ms
     return asyncio.run(_main(args))
 
 

@@ -80,7 +80,12 @@ class Server:
     """The benchmark server, running in its own process for the duration of a ``with``."""
 
     def __init__(
-        self, streams: list[int], embeds: list[int], log_dir: str, sse_framing: str = "chunked"
+        self,
+        streams: list[int],
+        embeds: list[int],
+        log_dir: str,
+        sse_framing: str = "chunked",
+        latency_ms: float = 0.0,
     ) -> None:
         self.args = [
             sys.executable,
@@ -92,6 +97,8 @@ class Server:
             ",".join(map(str, embeds)),
             "--sse-framing",
             sse_framing,
+            "--latency-ms",
+            str(latency_ms),
         ]
         self.log_path = os.path.join(log_dir, "server.log")
         self.proc: subprocess.Popen[str] | None = None

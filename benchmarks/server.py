@@ -59,6 +59,10 @@ _REASONS = {
 
 #: Set by ``--sse-framing``: ``chunked`` (default) or ``close`` (close-delimited body).
 SSE_FRAMING = "chunked"
+# Seconds before each answer starts (``--latency-ms``): 0 answers at once. With a delay,
+# each call waits on its socket as one to a remote API does, instead of sometimes finding
+# the answer already there, which makes the client's CPU per call move between runs.
+LATENCY = 0.0
 
 
 # The API answers each request with its id in a header, as a real response carries one.
@@ -331,6 +335,8 @@ class HttpProtocol(asyncio.Protocol):
         self.request = None
         self.state = _HEAD
         out = self._route(request)
+        if LATENCY:
+            out = (out,) if isinstance(out, bytes) else out
         if isinstance(out, bytes):
             self.transport.write(out)
             if request.close:
@@ -380,6 +386,8 @@ class HttpProtocol(asyncio.Protocol):
         transport = self.transport
         assert transport is not None
         try:
+            if LATENCY:
+                await asyncio.sleep(LATENCY)
             for frame in frames:
                 if not self.can_write.is_set():
                     await self.can_write.wait()
@@ -420,7 +428,7 @@ def _int_list(text: str) -> list[int]:
 
 def main(argv: list[str] | None = None) -> None:
     """Command-line entry point: ``python -m benchmarks.server [--port N]``."""
-    global SSE_FRAMING
+    global SSE_FRAMING, LATENCY
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
@@ -437,8 +445,12 @@ def main(argv: list[str] | None = None) -> None:
         help="comma-separated embedding batch sizes to precompute",
     )
     parser.add_argument("--sse-framing", choices=("chunked", "close"), default="chunked")
+    parser.add_argument(
+        "--latency-ms", type=float, default=0.0, help="wait this long before each answer"
+    )
     args = parser.parse_args(argv)
     SSE_FRAMING = args.sse_framing
+    LATENCY = args.latency_ms / 1000
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(args.host, args.port, args.prime_streams, args.prime_embeds))
     sys.stdout.flush()
