@@ -60,8 +60,7 @@ _REASONS = {
 #: Set by ``--sse-framing``: ``chunked`` (default) or ``close`` (close-delimited body).
 SSE_FRAMING = "chunked"
 # Seconds before each answer starts (``--latency-ms``): 0 answers at once. With a delay,
-# each call waits on its socket as one to a remote API does, instead of sometimes finding
-# the answer already there, which makes the client's CPU per call move between runs.
+# each call waits on its socket, and pays the wake-up, as one to a remote API does.
 LATENCY = 0.0
 
 
