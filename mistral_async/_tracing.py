@@ -385,7 +385,10 @@ def _samples_blind(tracer: Any) -> bool:
     sampler: Any = getattr(tracer, "sampler", None)
     if sampler is None:
         return False
-    from opentelemetry.sdk.trace import sampling
+    try:
+        from opentelemetry.sdk.trace import sampling
+    except ImportError:  # another SDK's tracer: its sampler may read them
+        return False
 
     if type(sampler) in (
         sampling.StaticSampler,

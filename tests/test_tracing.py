@@ -374,3 +374,33 @@ async def test_sampled_out_calls_record_nothing_yet_carry_the_trace(
         assert names == []
         assert not during.trace_flags.sampled
     provider.shutdown()
+
+
+async def test_another_sdks_tracer_gets_the_start_attributes(
+    fake_mistral: FakeMistral, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A tracer from some other SDK, with a sampler of its own, where the OpenTelemetry
+    # SDK cannot be imported: nothing tells its sampler ignores attributes.
+    from opentelemetry import trace
+
+    monkeypatch.setitem(sys.modules, "opentelemetry.sdk.trace", None)
+    started: list[dict[str, Any]] = []
+
+    class VendorTracer:
+        sampler = object()
+
+        def start_span(
+            self, name: str, context: Any = None, kind: Any = None, attributes: Any = None
+        ) -> Any:
+            started.append(dict(attributes or {}))
+            return trace.NonRecordingSpan(trace.INVALID_SPAN_CONTEXT)
+
+    class VendorProvider:
+        def get_tracer(self, *args: Any, **kwargs: Any) -> VendorTracer:
+            return VendorTracer()
+
+    async with traced(fake_mistral, VendorProvider()) as client:  # type: ignore[arg-type]
+        await client.chat.complete(model="mistral-small-latest", messages=HI)
+    (attributes,) = started
+    assert attributes["gen_ai.request.model"] == "mistral-small-latest"
+    assert attributes["gen_ai.operation.name"] == "chat"
