@@ -216,9 +216,7 @@ class AsyncResource:
         raw = client._raw and not binary and op.items is None
         if config.cache is None or config.tracer is not None or binary:
             return await self._send(op, given, raw, binary)
-        args = {k: v for k, v in given.items() if v is not NOT_GIVEN and k != "self"}
-        options = args.pop("options")
-        text = _call_text(f"{op.method} {op.path}", (), {**args, **options})
+        text = _call_text(f"{op.method} {op.path}", (), {**params(given), **given["options"]})
         found, key = _recall(self, text, raw)
         if found is not NOT_GIVEN:
             result: T = found
